@@ -1,0 +1,10 @@
+/**
+ * Every migration, in order. Kysely runs them by name, so names sort by date and never change.
+ * Listed statically (not read from disk) so the same list works from source, tests and builds.
+ */
+import type { Migration } from "kysely";
+import * as initialSchema from "./2026-11-28T00-initial-schema.ts";
+
+export const migrations: Record<string, Migration> = {
+  "2026-11-28T00-initial-schema": initialSchema,
+};

@@ -1,0 +1,132 @@
+/**
+ * The one database factory: node-postgres when a URL is given, embedded PGlite otherwise.
+ * Both backends run the same migrations and queries and return the same JS types (see
+ * schema.ts for the conventions, normalised here and nowhere else).
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import { KyselyPGlite } from "kysely-pglite";
+import pg from "pg";
+import { describeDatabaseUrl } from "../config/redact.ts";
+import type { Database } from "./schema.ts";
+
+export type Backend = "postgres" | "pglite";
+
+export interface ReclaimDatabase {
+  db: Kysely<Database>;
+  backend: Backend;
+  /** Where the data lives, safe to print (no password). */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** Postgres connection string; when absent, embedded PGlite is used. */
+  databaseUrl?: string | undefined;
+  /** PGlite data folder, or "memory://" for a throwaway database. */
+  dataDir: string;
+  /** Pool size for node-postgres. */
+  maxConnections?: number;
+}
+
+/** Raised when the database cannot be reached; the message names the host, never the password. */
+export class DatabaseConnectionError extends Error {
+  override name = "DatabaseConnectionError";
+}
+
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+const PG_DATE = 1082;
+
+const toNumber = (value: string): number => Number(value);
+const asIs = (value: string): string => value;
+
+/**
+ * Opens the database and checks it answers.
+ * @throws DatabaseConnectionError when the server cannot be reached or refuses the login.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<ReclaimDatabase> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.maxConnections ?? 10)
+    : openPglite(options.dataDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<ReclaimDatabase> {
+  const location = describeDatabaseUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 10_000,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") => {
+        if (oid === PG_INT8 || oid === PG_NUMERIC) return toNumber;
+        if (oid === PG_DATE) return asIs;
+        return pg.types.getTypeParser(oid, format) as unknown;
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseConnectionError(
+      `cannot connect to Postgres at ${location}: ${describeCause(error, url)}`,
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, backend: "postgres", location, close: () => db.destroy() };
+}
+
+async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
+  const inMemory = dataDir.startsWith("memory://");
+  const location = inMemory ? "embedded PGlite (in memory)" : `embedded PGlite in ${dataDir}`;
+  try {
+    if (!inMemory) await mkdir(path.resolve(dataDir), { recursive: true });
+    const client = await PGlite.create(inMemory ? "memory://" : path.resolve(dataDir), {
+      parsers: {
+        [pgliteTypes.INT8]: toNumber,
+        [pgliteTypes.NUMERIC]: toNumber,
+        [pgliteTypes.DATE]: asIs,
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new KyselyPGlite(client).dialect });
+    return {
+      db,
+      backend: "pglite",
+      location,
+      close: async () => {
+        await db.destroy();
+        if (!client.closed) await client.close();
+      },
+    };
+  } catch (error) {
+    throw new DatabaseConnectionError(
+      `cannot open ${location}: ${describeCause(error)} (is another Reclaim process using it?)`,
+    );
+  }
+}
+
+/** One line from a driver error, with any password that might be in it removed. */
+function describeCause(error: unknown, url?: string): string {
+  const e = error as { code?: string; message?: string } | undefined;
+  let text = (e?.message ?? String(error)).split("\n")[0] ?? "unknown error";
+  if (url) {
+    const password = safePassword(url);
+    if (password) text = text.split(password).join("***");
+  }
+  return e?.code && !text.includes(e.code) ? `${text} (${e.code})` : text;
+}
+
+function safePassword(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password.length > 0 ? password : undefined;
+  } catch {
+    return undefined;
+  }
+}
