@@ -6,6 +6,8 @@
  * jsonb as parsed JSON (write it with `json()` from `./json.ts`).
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { EmailTables } from "./tables/email.ts";
+import type { ReportTables } from "./tables/reports.ts";
 
 /** jsonb: read as T, written as a JSON string (node-postgres would turn arrays into PG arrays). */
 export type Json<T> = ColumnType<T, string, string>;
@@ -167,7 +169,8 @@ export interface CrawlProductStatsTable {
   never_active: number;
 }
 
-export interface Database {
+/** Every table. Feature-owned tables are declared in ./tables/ and merged here. */
+export interface Database extends ReportTables, EmailTables {
   orgs: OrgsTable;
   crawl_runs: CrawlRunsTable;
   crawl_errors: CrawlErrorsTable;
