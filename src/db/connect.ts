@@ -7,9 +7,9 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
-import { KyselyPGlite } from "kysely-pglite";
 import pg from "pg";
 import { describeDatabaseUrl } from "../config/redact.ts";
+import { PGliteDialect } from "./pglite-dialect.ts";
 import type { Database } from "./schema.ts";
 
 export type Backend = "postgres" | "pglite";
@@ -94,15 +94,12 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
         [pgliteTypes.DATE]: asIs,
       },
     });
-    const db = new Kysely<Database>({ dialect: new KyselyPGlite(client).dialect });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
     return {
       db,
       backend: "pglite",
       location,
-      close: async () => {
-        await db.destroy();
-        if (!client.closed) await client.close();
-      },
+      close: () => db.destroy(),
     };
   } catch (error) {
     throw new DatabaseConnectionError(
