@@ -1,0 +1,227 @@
+import type { EndpointClass } from "./endpoint-classes.ts";
+import {
+  type AtlassianApiError,
+  type ConflictReason,
+  type ParsedErrorBody,
+  AuthError,
+  BadRequestError,
+  ClientError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitError,
+  ServerError,
+} from "./errors.ts";
+
+/** Statuses worth retrying: rate limits and gateway trouble (500 gets one extra try, see transport). */
+export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+type Json = Record<string, unknown>;
+
+function str(v: unknown): string | undefined {
+  if (typeof v === "string" && v.length > 0) return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Parses any of the error-body shapes in admin-api.md §4 (gateway, ApplicationErrors,
+ * bare ApplicationError, Spring-style 403, user-management key/context) and non-JSON text.
+ * `scrub` removes secrets from any text kept.
+ */
+export function parseErrorBody(text: string, scrub: (s: string) => string): ParsedErrorBody {
+  const clean = scrub(text);
+  const snippet = clean.slice(0, 500);
+  const base = { snippet, requestId: undefined, codes: [] as string[] };
+  if (clean.trim() === "") return { ...base, shape: "empty", code: undefined, message: undefined };
+  let json: unknown;
+  try {
+    json = JSON.parse(clean);
+  } catch {
+    return { ...base, shape: "text", code: undefined, message: textMessage(clean) };
+  }
+  if (!isObject(json)) {
+    return { ...base, shape: "unknown-json", code: undefined, message: undefined };
+  }
+  if (Array.isArray(json.errors)) {
+    const items = json.errors.filter(isObject);
+    const codes = items.map((e) => str(e.code)).filter((c): c is string => c !== undefined);
+    const messages = items
+      .map((e) => {
+        const title = str(e.title);
+        const detail = str(e.detail) ?? str(e.message);
+        return title && detail ? `${title}: ${detail}` : (detail ?? title);
+      })
+      .filter((m): m is string => m !== undefined);
+    return {
+      ...base,
+      shape: "errors",
+      codes,
+      code: codes[0],
+      message: messages.join("; ") || undefined,
+      requestId: str(items[0]?.id),
+    };
+  }
+  if (typeof json.key === "string") {
+    const ctx = isObject(json.context) ? json.context : undefined;
+    const reasonKey = ctx && isObject(ctx.reason) ? str(ctx.reason.key) : undefined;
+    const parts = [
+      str(json.message),
+      str(ctx?.message),
+      reasonKey ? `reason: ${reasonKey}` : undefined,
+    ];
+    if (ctx && Array.isArray(ctx.errorCodes)) {
+      for (const ec of ctx.errorCodes.filter(isObject)) parts.push(str(ec.message) ?? str(ec.code));
+    }
+    const message = parts.filter((p): p is string => p !== undefined).join("; ");
+    return {
+      ...base,
+      shape: "user-management",
+      code: json.key,
+      codes: [json.key],
+      message: message || json.key,
+    };
+  }
+  if ("timestamp" in json && "path" in json && ("error" in json || "status" in json)) {
+    return {
+      ...base,
+      shape: "spring",
+      code: undefined,
+      message: [str(json.error), str(json.message)].filter(Boolean).join(": ") || undefined,
+      requestId: str(json.requestId),
+    };
+  }
+  if (typeof json.code === "string" && (json.title !== undefined || json.detail !== undefined)) {
+    const title = str(json.title);
+    const detail = str(json.detail);
+    return {
+      ...base,
+      shape: "application",
+      code: json.code,
+      codes: [json.code],
+      message: title && detail ? `${title}: ${detail}` : (detail ?? title),
+      requestId: str(json.id),
+    };
+  }
+  if (json.code !== undefined && typeof json.message === "string") {
+    const code = str(json.code);
+    return { ...base, shape: "gateway", code, codes: code ? [code] : [], message: json.message };
+  }
+  const message = str(json.message) ?? str(json.error) ?? str(json.detail);
+  return { ...base, shape: "unknown-json", code: str(json.code), message };
+}
+
+function textMessage(text: string): string | undefined {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+  if (title) return title;
+  const stripped = text
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return stripped.slice(0, 200) || undefined;
+}
+
+/** Decides whether a 409 means "already done" or "licence limit" (admin-api.md §7 item 10). */
+export function conflictReason(body: ParsedErrorBody): ConflictReason {
+  const text = `${body.message ?? ""} ${body.snippet}`;
+  if (/already/i.test(text)) return "already";
+  if (
+    body.codes.some((c) => c === "ADMIN-409-3" || c === "ADMIN-UAM-409-3") ||
+    /licen[cs]e|user limit|seat limit|exceeded/i.test(text)
+  ) {
+    return "license-limit";
+  }
+  return "other";
+}
+
+export interface MapContext {
+  endpoint: EndpointClass;
+  request: string;
+  status: number;
+  body: ParsedErrorBody;
+  retryAfterMs: number | undefined;
+  attempts: number;
+}
+
+/** Maps a non-2xx response to a typed error whose message says what to do next. */
+export function errorFromResponse(ctx: MapContext): AtlassianApiError {
+  const { status, body, request } = ctx;
+  const said = body.message ? ` Server said: "${body.message}".` : "";
+  const codeText = body.code ? ` [${body.code}]` : "";
+  const init = {
+    endpoint: ctx.endpoint,
+    request,
+    status,
+    body,
+    attempts: ctx.attempts,
+    retryable: TRANSIENT_STATUSES.has(status) || status === 500,
+  };
+  const head = `${request} failed with HTTP ${status}${codeText}.${said}`;
+  if (status === 401) {
+    return new AuthError(
+      `${head} The API key was rejected. Use an organization API key created WITHOUT scopes ` +
+        `(admin.atlassian.com → Settings → API keys), sent as a Bearer token; site API tokens ` +
+        `and OAuth tokens do not work here. Keys expire after at most one year: rotate it if it has expired.`,
+      init,
+    );
+  }
+  if (status === 403) {
+    return new ForbiddenError(
+      `${head} The key is not allowed to do this. Check that it belongs to an org admin of this ` +
+        `organization and was created without scopes (user-management endpoints reject scoped keys, ` +
+        `"manage:org"); lifecycle actions only work on managed accounts.`,
+      init,
+    );
+  }
+  if (status === 404) {
+    return new NotFoundError(
+      `${head} Not found: check the orgId, directoryId, groupId and accountId ` +
+        `(ADMIN-404-2 = organization, ADMIN-404-8 = user, ADMIN-404-10 = group).`,
+      init,
+    );
+  }
+  if (status === 409) {
+    const reason = conflictReason(body);
+    const what =
+      reason === "already"
+        ? "It is already in the requested state."
+        : reason === "license-limit"
+          ? "A product licence limit would be exceeded: free a seat or raise the limit first."
+          : "The resource is in a conflicting state; re-read it before retrying.";
+    return new ConflictError(`${head} ${what}`, { ...init, reason });
+  }
+  if (status === 429) {
+    const wait =
+      ctx.retryAfterMs !== undefined
+        ? ` The server asked to wait ${Math.ceil(ctx.retryAfterMs / 1000)} s.`
+        : "";
+    return new RateLimitError(
+      `${head} Rate limited after ${ctx.attempts} attempt(s).${wait} Lower the request rate or concurrency, or try again later.`,
+      { ...init, retryAfterMs: ctx.retryAfterMs },
+    );
+  }
+  if (status === 400) {
+    const hint =
+      body.code === "ADMIN-400-1"
+        ? " The page cursor is stale or foreign: restart the listing from the first page."
+        : " Check the request parameters.";
+    return new BadRequestError(`${head}${hint}`, init);
+  }
+  if (status >= 500) {
+    return new ServerError(
+      `${head} Atlassian had a server-side problem${ctx.attempts > 1 ? ` (tried ${ctx.attempts} times)` : ""}; try again later.`,
+      init,
+    );
+  }
+  return new ClientError(
+    `${head} The request was refused; it will not succeed if repeated as is.`,
+    {
+      ...init,
+      retryable: false,
+    },
+  );
+}

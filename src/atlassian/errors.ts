@@ -1,0 +1,163 @@
+import type { EndpointClass } from "./endpoint-classes.ts";
+
+/**
+ * Typed errors. Callers branch on the class (or `.kind`), never on status numbers.
+ * Every message says what happened and what to do; none contains the API key (the transport
+ * scrubs server-provided text before it gets here, and request headers are never attached).
+ */
+export type ErrorKind =
+  | "auth"
+  | "forbidden"
+  | "not-found"
+  | "conflict"
+  | "rate-limit"
+  | "bad-request"
+  | "client"
+  | "server"
+  | "network"
+  | "schema"
+  | "pagination-loop";
+
+/** Which of the documented error-body shapes the server answered with (admin-api.md §4). */
+export type ErrorBodyShape =
+  | "gateway" // {code, message}
+  | "errors" // {errors:[{id,status,code,title,detail}]}
+  | "application" // bare {code:"ADMIN-…", title, detail}
+  | "spring" // {timestamp, path, status, error, message, requestId}
+  | "user-management" // {key, context}
+  | "text" // HTML or other non-JSON
+  | "empty"
+  | "unknown-json";
+
+export interface ParsedErrorBody {
+  shape: ErrorBodyShape;
+  /** Atlassian code (`ADMIN-404-8`), user-management key (`forbidden.action`) or gateway code. */
+  code: string | undefined;
+  /** Human-readable text from the body, joined when there are several errors. */
+  message: string | undefined;
+  requestId: string | undefined;
+  /** All codes when the body lists several errors. */
+  codes: string[];
+  /** First 500 characters of the body, scrubbed of the API key. */
+  snippet: string;
+}
+
+export interface ErrorInit {
+  endpoint: EndpointClass | "unknown";
+  /** `METHOD /path` of the failing call, without query string. */
+  request?: string | undefined;
+  status?: number | undefined;
+  code?: string | undefined;
+  requestId?: string | undefined;
+  body?: ParsedErrorBody | undefined;
+  retryable?: boolean;
+  attempts?: number | undefined;
+  cause?: unknown;
+}
+
+export class AtlassianApiError extends Error {
+  readonly kind: ErrorKind = "client";
+  readonly endpoint: EndpointClass | "unknown";
+  readonly request: string | undefined;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly requestId: string | undefined;
+  readonly body: ParsedErrorBody | undefined;
+  readonly retryable: boolean;
+  /** HTTP attempts made before giving up (1 = not retried). */
+  readonly attempts: number | undefined;
+
+  constructor(message: string, init: ErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = new.target.name;
+    this.endpoint = init.endpoint;
+    this.request = init.request;
+    this.status = init.status;
+    this.code = init.code ?? init.body?.code;
+    this.requestId = init.requestId ?? init.body?.requestId;
+    this.body = init.body;
+    this.retryable = init.retryable ?? false;
+    this.attempts = init.attempts;
+  }
+}
+
+/** 401: wrong kind of credential, expired key, or scope mismatch. */
+export class AuthError extends AtlassianApiError {
+  override readonly kind = "auth";
+}
+/** 403: the key may not do this (not an org admin, scoped key on user-management, target not manageable). */
+export class ForbiddenError extends AtlassianApiError {
+  override readonly kind = "forbidden";
+}
+/** 404: org, directory, group or user not found. `.code` tells which (`ADMIN-404-8` = user). */
+export class NotFoundError extends AtlassianApiError {
+  override readonly kind = "not-found";
+}
+
+export type ConflictReason = "already" | "license-limit" | "other";
+/** 409: disambiguated by body text — already done, licence limit reached, or something else. */
+export class ConflictError extends AtlassianApiError {
+  override readonly kind = "conflict";
+  readonly reason: ConflictReason;
+  constructor(message: string, init: ErrorInit & { reason: ConflictReason }) {
+    super(message, init);
+    this.reason = init.reason;
+  }
+}
+/** 429 that outlasted the retries (or asked for a wait longer than allowed). */
+export class RateLimitError extends AtlassianApiError {
+  override readonly kind = "rate-limit";
+  /** How long the server asked us to wait, in ms (undefined when it did not say). */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, init: ErrorInit & { retryAfterMs: number | undefined }) {
+    super(message, init);
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+/** 400: bad parameter, body or cursor. `.staleCursor` is true for `ADMIN-400-1` (restart the walk). */
+export class BadRequestError extends AtlassianApiError {
+  override readonly kind = "bad-request";
+  get staleCursor(): boolean {
+    return this.code === "ADMIN-400-1";
+  }
+}
+/** Any other 4xx (402, 405, 410, 415 …). */
+export class ClientError extends AtlassianApiError {
+  override readonly kind = "client";
+}
+/** 5xx. 502/503/504 are transient and were retried before this was thrown. */
+export class ServerError extends AtlassianApiError {
+  override readonly kind = "server";
+}
+/** Connection failure, reset or timeout: no HTTP status. */
+export class NetworkError extends AtlassianApiError {
+  override readonly kind = "network";
+  readonly timedOut: boolean;
+  constructor(message: string, init: ErrorInit & { timedOut: boolean }) {
+    super(message, init);
+    this.timedOut = init.timedOut;
+  }
+}
+/** A 2xx body that does not match the expected shape. Never treat it as empty data. */
+export class SchemaError extends AtlassianApiError {
+  override readonly kind = "schema";
+  /** Dotted path of the first offending field, e.g. `data.0.accountId`. */
+  readonly path: string | undefined;
+  constructor(message: string, init: ErrorInit & { path?: string | undefined }) {
+    super(message, init);
+    this.path = init.path;
+  }
+}
+/** A paginated walk saw a cursor twice or passed its page cap. */
+export class PaginationLoopError extends AtlassianApiError {
+  override readonly kind = "pagination-loop";
+  readonly pages: number;
+  constructor(message: string, init: ErrorInit & { pages: number }) {
+    super(message, init);
+    this.pages = init.pages;
+  }
+}
+
+export function isAtlassianApiError(e: unknown): e is AtlassianApiError {
+  return e instanceof AtlassianApiError;
+}

@@ -1,0 +1,221 @@
+import { z } from "zod";
+import type { AtlassianClient } from "./client.ts";
+import { ConflictError, NotFoundError } from "./errors.ts";
+import { path, requestJson } from "./http.ts";
+import type { Page } from "./pagination.ts";
+import { DEFAULT_MAX_PAGES, walkPages } from "./pagination.ts";
+import type { RoleFilters } from "./role-assignments.ts";
+import { walkRoleAssignments } from "./role-assignments.ts";
+import {
+  ariSuffix,
+  optionalBoolean,
+  optionalNumber,
+  optionalString,
+  pageLinks,
+} from "./schemas.ts";
+import type { WriteOutcome } from "./write-outcome.ts";
+
+export interface Group {
+  /** Group uuid (ARI suffix when the API sends an ARI). */
+  id: string;
+  name: string;
+  description?: string | undefined;
+  directoryId?: string | undefined;
+  /** external | admins | team-members | open; open enum. */
+  managedBy?: string | undefined;
+  externalSynced?: boolean | undefined;
+  managementAccess?: { deletable?: boolean; modifiable?: boolean; readable?: boolean } | undefined;
+  counts?: { users?: number; resources?: number } | undefined;
+  /** True when the IdP owns the group: edits are refused or reverted at the next sync. */
+  idpManaged: boolean;
+}
+
+const groupSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  description: optionalString,
+  directoryId: optionalString,
+  managedBy: optionalString,
+  externalSynced: optionalBoolean,
+  managementAccess: z
+    .object({ deletable: optionalBoolean, modifiable: optionalBoolean, readable: optionalBoolean })
+    .nullish(),
+  counts: z.object({ users: optionalNumber, resources: optionalNumber }).nullish(),
+});
+
+const groupPage = z.object({ data: z.array(groupSchema), links: pageLinks });
+
+function toGroup(g: z.output<typeof groupSchema>): Group {
+  const strip = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  return {
+    id: ariSuffix(g.id),
+    name: g.name,
+    description: g.description,
+    directoryId: g.directoryId,
+    managedBy: g.managedBy,
+    externalSynced: g.externalSynced,
+    managementAccess: g.managementAccess ? strip(g.managementAccess) : undefined,
+    counts: g.counts ? strip(g.counts) : undefined,
+    idpManaged:
+      g.managementAccess?.modifiable === false ||
+      g.managedBy === "external" ||
+      g.externalSynced === true,
+  };
+}
+
+export interface SearchGroupsParams {
+  orgId: string;
+  /** Default `-`. */
+  directoryId?: string;
+  accountIds?: string[];
+  directoryIds?: string[];
+  roleIds?: string[];
+  resourceOwners?: string[];
+  resourceIds?: string[];
+  searchTerm?: string;
+  groupIds?: string[];
+  groupNames?: string[];
+  expand?: ("counts.resources" | "counts.users")[];
+  sortBy?: { field: "name"; direction: "asc" | "desc" }[];
+  /** 1..100, default 100. */
+  limit?: number;
+  cursor?: string;
+  maxPages?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * `POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search` — pages of groups
+ * (family C). Filters are repeated with each cursor.
+ */
+export function searchGroupPages(
+  client: AtlassianClient,
+  params: SearchGroupsParams,
+): AsyncIterable<Page<Group>> {
+  const { orgId, directoryId = "-", limit = 100, cursor, maxPages, signal, ...filters } = params;
+  const p = path`/admin/v2/orgs/${orgId}/directories/${directoryId}/groups/search`;
+  return walkPages({
+    endpoint: "groups",
+    label: `POST ${p}`,
+    startCursor: cursor,
+    maxPages: maxPages ?? DEFAULT_MAX_PAGES,
+    signal,
+    fetchPage: async (c) => {
+      const body: Record<string, unknown> = { ...filters, limit };
+      if (c !== undefined) body.cursor = c;
+      const res = await requestJson(
+        client,
+        { endpoint: "groups", orgId, method: "POST", path: p, body, signal },
+        groupPage,
+      );
+      return { items: res.data.map(toGroup), next: res.links?.next };
+    },
+  });
+}
+
+/** What a group grants on one resource. */
+export interface GroupRoleAssignment {
+  resourceId: string;
+  resourceOwner?: string | undefined;
+  /** The role granted by default on this resource, if any. */
+  defaultRole?: string | undefined;
+  roles: string[];
+}
+
+/**
+ * `GET /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments` —
+ * the product access a group grants (all pages). Scope `read:groups:admin`.
+ */
+export async function listGroupRoleAssignments(
+  client: AtlassianClient,
+  params: {
+    orgId: string;
+    directoryId?: string;
+    groupId: string;
+    signal?: AbortSignal;
+  } & RoleFilters,
+): Promise<GroupRoleAssignment[]> {
+  const { orgId, directoryId = "-", groupId, signal, ...filters } = params;
+  return walkRoleAssignments(client, {
+    endpoint: "group-role-assignments",
+    orgId,
+    path: path`/admin/v2/orgs/${orgId}/directories/${directoryId}/groups/${ariSuffix(groupId)}/role-assignments`,
+    filters,
+    signal,
+    map: (r) => ({
+      resourceId: r.resourceId,
+      resourceOwner: r.resourceOwner,
+      defaultRole: r.defaultRole,
+      roles: r.roles ?? r.roleAssignments?.map((a) => a.role) ?? [],
+    }),
+  });
+}
+
+export interface MembershipParams {
+  orgId: string;
+  /** A real directory id (resolve it with listDirectories; `-` is for reads). */
+  directoryId: string;
+  groupId: string;
+  accountId: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * `POST …/groups/{groupId}/memberships` (204). A 409 saying "already" → `"already"`; a 409 for
+ * a licence limit throws ConflictError with `reason: "license-limit"`.
+ */
+export async function addGroupMember(
+  client: AtlassianClient,
+  params: MembershipParams,
+): Promise<WriteOutcome> {
+  const p = path`/admin/v2/orgs/${params.orgId}/directories/${params.directoryId}/groups/${ariSuffix(params.groupId)}/memberships`;
+  try {
+    await client.request({
+      endpoint: "group-writes",
+      orgId: params.orgId,
+      method: "POST",
+      path: p,
+      body: { accountId: params.accountId },
+      signal: params.signal,
+    });
+    return "done";
+  } catch (e) {
+    if (e instanceof ConflictError && e.reason === "already") return "already";
+    throw e;
+  }
+}
+
+/**
+ * `DELETE …/groups/{groupId}/memberships/{accountId}` (204). A 404 that is not "group/org not
+ * found" means the membership is already gone → `"already"`.
+ */
+export async function removeGroupMember(
+  client: AtlassianClient,
+  params: MembershipParams,
+): Promise<WriteOutcome> {
+  const p = path`/admin/v2/orgs/${params.orgId}/directories/${params.directoryId}/groups/${ariSuffix(params.groupId)}/memberships/${params.accountId}`;
+  try {
+    await client.request({
+      endpoint: "group-writes",
+      orgId: params.orgId,
+      method: "DELETE",
+      path: p,
+      signal: params.signal,
+    });
+    return "done";
+  } catch (e) {
+    if (e instanceof NotFoundError && !isContainerMissing(e.code)) return "already";
+    throw e;
+  }
+}
+
+/** 404 codes that mean the org, directory or group is missing (a real error, not "already"). */
+function isContainerMissing(code: string | undefined): boolean {
+  return (
+    code === "ADMIN-404-2" ||
+    code === "ADMIN-404-10" ||
+    code === "ADMIN-404-1" ||
+    code === "ADMIN-UAM-404-3"
+  );
+}

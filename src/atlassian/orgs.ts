@@ -1,0 +1,97 @@
+import { z } from "zod";
+import type { AtlassianClient } from "./client.ts";
+import { AtlassianApiError } from "./errors.ts";
+import { path, requestJson } from "./http.ts";
+import { collectItems, walkPages } from "./pagination.ts";
+
+/** An organization visible to the API key. */
+export interface Org {
+  id: string;
+  name: string;
+}
+
+const orgModel = z.object({
+  id: z.string().min(1),
+  type: z.string().optional(),
+  attributes: z.object({ name: z.string() }),
+});
+const orgPage = z.object({
+  data: z.array(orgModel),
+  links: z.object({ next: z.string().nullish() }).nullish(),
+});
+const orgSingle = z.object({ data: orgModel });
+
+const toOrg = (o: z.output<typeof orgModel>): Org => ({ id: o.id, name: o.attributes.name });
+
+/**
+ * `GET /admin/v1/orgs` — every organization the key can see (family A: `links.next` is a URL).
+ * In practice one org per key. Throws typed errors (AuthError on a bad key).
+ */
+export async function listOrgs(
+  client: AtlassianClient,
+  params: { signal?: AbortSignal } = {},
+): Promise<Org[]> {
+  const p = "/admin/v1/orgs";
+  return collectItems(
+    walkPages({
+      endpoint: "orgs",
+      label: `GET ${p}`,
+      maxPages: 1000,
+      signal: params.signal,
+      fetchPage: async (cursor) => {
+        const body = await requestJson(
+          client,
+          {
+            endpoint: "orgs",
+            orgId: undefined,
+            method: "GET",
+            path: p,
+            query: { cursor },
+            signal: params.signal,
+          },
+          orgPage,
+        );
+        return { items: body.data.map(toOrg), next: body.links?.next };
+      },
+    }),
+  );
+}
+
+/** `GET /admin/v1/orgs/{orgId}`. NotFoundError (`ADMIN-404-2`) for an unknown org. */
+export async function getOrg(
+  client: AtlassianClient,
+  params: { orgId: string; signal?: AbortSignal },
+): Promise<Org> {
+  const body = await requestJson(
+    client,
+    {
+      endpoint: "orgs",
+      orgId: params.orgId,
+      method: "GET",
+      path: path`/admin/v1/orgs/${params.orgId}`,
+      signal: params.signal,
+    },
+    orgSingle,
+  );
+  return toOrg(body.data);
+}
+
+/**
+ * The org id when the key sees exactly one org (env `ATLASSIAN_ORG_ID` unset). Throws an
+ * AtlassianApiError listing what it saw when there are none or several.
+ */
+export async function discoverOrgId(
+  client: AtlassianClient,
+  params: { signal?: AbortSignal } = {},
+): Promise<string> {
+  const orgs = await listOrgs(client, params);
+  const only = orgs[0];
+  if (orgs.length === 1 && only) return only.id;
+  const message =
+    orgs.length === 0
+      ? "The API key sees no organization (GET /admin/v1/orgs returned none). Use an organization API key created by an org admin, or set ATLASSIAN_ORG_ID."
+      : `The API key sees ${orgs.length} organizations; set ATLASSIAN_ORG_ID to one of: ${orgs
+          .map((o) => `${o.id} (${o.name})`)
+          .join(", ")}.`;
+  throw new AtlassianApiError(message, { endpoint: "orgs", request: "GET /admin/v1/orgs" });
+}

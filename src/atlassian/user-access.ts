@@ -1,0 +1,149 @@
+import type { AtlassianClient, RequestSpec } from "./client.ts";
+import { AtlassianApiError, BadRequestError, ConflictError, NotFoundError } from "./errors.ts";
+import { path } from "./http.ts";
+import { getUser } from "./users.ts";
+import type { WriteOutcome } from "./write-outcome.ts";
+
+export interface UserAccessParams {
+  orgId: string;
+  /** A real directory id (resolve with listDirectories; `-` is for reads only). */
+  directoryId: string;
+  accountId: string;
+  /**
+   * When the v2 endpoint is missing (404 without a user/org code, 405, 410, 501), retry once on
+   * the sunset v1 endpoint (centralized orgs only; accepts 200 `{message}` or 204).
+   */
+  legacyFallback?: boolean;
+  /**
+   * suspend/restore only: read the user first and answer `"already"` without writing when the
+   * membership is already in the requested state. The v2 API answers 204 either way, so this is
+   * the only way to tell "done now" from "was already so" (costs one extra read).
+   */
+  precheck?: boolean;
+  signal?: AbortSignal;
+}
+
+async function membershipIs(
+  client: AtlassianClient,
+  params: UserAccessParams,
+  status: string,
+): Promise<boolean> {
+  const u = await getUser(client, {
+    orgId: params.orgId,
+    directoryId: params.directoryId,
+    accountId: params.accountId,
+    ...(params.signal ? { signal: params.signal } : {}),
+  });
+  return u.membershipStatus === status;
+}
+
+/** 4xx bodies that say the user is already in the requested state. */
+function saysAlready(e: unknown): boolean {
+  if (e instanceof ConflictError) return e.reason === "already";
+  if (e instanceof BadRequestError)
+    return /already/i.test(`${e.body?.message ?? ""} ${e.body?.snippet ?? ""}`);
+  return false;
+}
+
+/** A v2 answer that means "this endpoint does not exist here", not "this user does not exist". */
+function endpointMissing(e: unknown): boolean {
+  if (e instanceof NotFoundError) {
+    return !["ADMIN-404-8", "ADMIN-404-2", "ADMIN-404-10"].includes(e.code ?? "");
+  }
+  return (
+    e instanceof AtlassianApiError && (e.status === 405 || e.status === 410 || e.status === 501)
+  );
+}
+
+async function write(
+  client: AtlassianClient,
+  params: UserAccessParams,
+  v2: Omit<RequestSpec, "endpoint" | "orgId" | "signal">,
+  v1: Omit<RequestSpec, "endpoint" | "orgId" | "signal">,
+  isAlready: (e: unknown) => boolean,
+): Promise<WriteOutcome> {
+  const base = { endpoint: "user-writes" as const, orgId: params.orgId, signal: params.signal };
+  try {
+    await client.request({ ...base, ...v2 });
+    return "done";
+  } catch (e) {
+    if (isAlready(e)) return "already";
+    if (!params.legacyFallback || !endpointMissing(e)) throw e;
+  }
+  try {
+    await client.request({ ...base, ...v1 });
+    return "done";
+  } catch (e) {
+    if (isAlready(e)) return "already";
+    throw e;
+  }
+}
+
+/**
+ * `POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/suspend` (204).
+ * Suspends access to every product in the directory (not per product). `"already"` when the
+ * API says the user is already suspended.
+ */
+export async function suspendUser(
+  client: AtlassianClient,
+  params: UserAccessParams,
+): Promise<WriteOutcome> {
+  const { orgId, directoryId, accountId } = params;
+  if (params.precheck && (await membershipIs(client, params, "suspended"))) return "already";
+  return write(
+    client,
+    params,
+    {
+      method: "POST",
+      path: path`/admin/v2/orgs/${orgId}/directories/${directoryId}/users/${accountId}/suspend`,
+    },
+    {
+      method: "POST",
+      path: path`/admin/v1/orgs/${orgId}/directory/users/${accountId}/suspend-access`,
+    },
+    saysAlready,
+  );
+}
+
+/** `POST …/users/{accountId}/restore` (204). `"already"` when the user is already active. */
+export async function restoreUser(
+  client: AtlassianClient,
+  params: UserAccessParams,
+): Promise<WriteOutcome> {
+  const { orgId, directoryId, accountId } = params;
+  if (params.precheck && (await membershipIs(client, params, "active"))) return "already";
+  return write(
+    client,
+    params,
+    {
+      method: "POST",
+      path: path`/admin/v2/orgs/${orgId}/directories/${directoryId}/users/${accountId}/restore`,
+    },
+    {
+      method: "POST",
+      path: path`/admin/v1/orgs/${orgId}/directory/users/${accountId}/restore-access`,
+    },
+    saysAlready,
+  );
+}
+
+/**
+ * `DELETE /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}` (204). Removes the
+ * user from the directory (roles and memberships are lost). 404 `ADMIN-404-8` → `"already"`.
+ */
+export function removeUser(
+  client: AtlassianClient,
+  params: UserAccessParams,
+): Promise<WriteOutcome> {
+  const { orgId, directoryId, accountId } = params;
+  return write(
+    client,
+    params,
+    {
+      method: "DELETE",
+      path: path`/admin/v2/orgs/${orgId}/directories/${directoryId}/users/${accountId}`,
+    },
+    { method: "DELETE", path: path`/admin/v1/orgs/${orgId}/directory/users/${accountId}` },
+    (e) => saysAlready(e) || (e instanceof NotFoundError && e.code === "ADMIN-404-8"),
+  );
+}

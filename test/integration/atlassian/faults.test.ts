@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import type {
+  AtlassianClient,
+  DirectoryUser,
+  LastActiveDates,
+} from "../../../src/atlassian/index.ts";
+import {
+  AuthError,
+  BadRequestError,
+  collectItems,
+  createAtlassianClient,
+  getLastActiveDates,
+  getUser,
+  listUserRoleAssignments,
+  NetworkError,
+  searchUserPages,
+  ServerError,
+} from "../../../src/atlassian/index.ts";
+import type { SimOrg } from "../../../src/simulator/index.ts";
+import { SIM_KEY, startWithClient } from "./sim-client.ts";
+
+const EXPAND = ["productAccess", "groups", "platformRoles"] as const;
+
+async function readAll(client: AtlassianClient, orgId: string, accountIds: string[]) {
+  const users = await collectItems(
+    searchUserPages(client, { orgId, expand: [...EXPAND], limit: 5 }),
+  );
+  const lastActive = await Promise.all(
+    accountIds.map((accountId) => getLastActiveDates(client, { orgId, accountId })),
+  );
+  return { users, lastActive };
+}
+
+/** Every user and every last-active read agrees with the simulator's ground truth. */
+function expectMatchesTruth(
+  org: SimOrg,
+  users: DirectoryUser[],
+  lastActive: LastActiveDates[],
+): void {
+  expect(users.length).toBeGreaterThan(0);
+  for (const u of users) {
+    const truth = org.users.find((x) => x.accountId === u.accountId)!;
+    expect(u.productAccess?.map((p) => p.lastActiveRaw)).toEqual(
+      truth.activity.map((a) => a.lastActiveAt),
+    );
+  }
+  for (const la of lastActive) {
+    const truth = org.users.find((x) => x.accountId === la.accountId)!;
+    expect(la.products.map((p) => p.id)).toEqual(truth.activity.map((a) => a.workspaceId));
+  }
+}
+
+describe("429 storms", () => {
+  for (const retryAfterHeader of [true, false]) {
+    it(`complete, correct data through a 429 storm (${retryAfterHeader ? "JSON bodies, Retry-After sent" : "HTML bodies, no Retry-After: X-RateLimit-Reset only"})`, async () => {
+      // The server allows 40 calls per (1 s) window; the client is told it may do 100× that.
+      const { sim, client, orgId } = await startWithClient(
+        {
+          timeScale: 60,
+          retryAfterHeader,
+          rateLimits: { defaultPerMinute: 40, lastActivePerMinute: 20 },
+          // the variant without Retry-After also answers its 429s with HTML
+          faults: { htmlErrorBodies: !retryAfterHeader },
+        },
+        {
+          rateLimits: { defaultPerMinute: 400_000, lastActivePerMinute: 400_000 },
+          retry: { maxAttempts: 12 },
+        },
+      );
+      try {
+        const clean = await readAll(client, orgId, []);
+        const org = sim.orgs[0]!;
+        const ids = clean.users.slice(0, 40).map((u) => u.accountId);
+        const stormy = await readAll(client, orgId, ids);
+        expect(stormy.users).toEqual(clean.users);
+        expectMatchesTruth(org, stormy.users, stormy.lastActive);
+        expect(sim.stats.rateLimited).toBeGreaterThan(0);
+        const stats = client.statsByEndpoint();
+        expect(stats["last-active-dates"]!.rateLimited).toBeGreaterThan(0);
+        expect(stats["last-active-dates"]!.failures).toBe(0);
+      } finally {
+        await sim.close();
+      }
+    });
+  }
+});
+
+describe("injected server faults", () => {
+  it("random 502/503/504 (JSON and HTML bodies) still yield complete, identical data", async () => {
+    const { sim, client, orgId } = await startWithClient(
+      { rateLimits: { lastActivePerMinute: 100_000 } },
+      {
+        rateLimits: { lastActivePerMinute: 100_000 },
+        retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 20 },
+      },
+    );
+    try {
+      const clean = await readAll(client, orgId, []);
+      const ids = clean.users.map((u) => u.accountId);
+      const cleanLa = await readAll(client, orgId, ids);
+      for (const htmlErrorBodies of [false, true]) {
+        sim.setFaults({
+          errorRate: 0.25,
+          statuses: [502, 503, 504],
+          htmlErrorBodies,
+          seed: String(htmlErrorBodies),
+        });
+        const before = sim.stats.faults;
+        const faulty = await readAll(client, orgId, ids);
+        expect(sim.stats.faults - before).toBeGreaterThan(5);
+        expect(faulty.users).toEqual(cleanLa.users);
+        expect(faulty.lastActive).toEqual(cleanLa.lastActive);
+      }
+      expect(client.statsByEndpoint()["users-search"]!.retries).toBeGreaterThan(0);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("a user whose reads always fail yields errors, never empty data, and does not sink the others", async () => {
+    const { sim, client, orgId } = await startWithClient(
+      { rateLimits: { lastActivePerMinute: 100_000 } },
+      { rateLimits: { lastActivePerMinute: 100_000 } },
+    );
+    try {
+      const org = sim.orgs[0]!;
+      const dir = org.directories[0]!.directoryId;
+      const members = org.users.filter((u) => u.memberships[dir]);
+      const broken = members.find((u) => u.activity.length === 0) ?? members[0]!;
+      sim.setFaults({ alwaysFailAccountIds: [broken.accountId] });
+      const ids = members.slice(0, 10).map((u) => u.accountId);
+      if (!ids.includes(broken.accountId)) ids.push(broken.accountId);
+      const results = await Promise.allSettled(
+        ids.map((accountId) => getLastActiveDates(client, { orgId, accountId })),
+      );
+      results.forEach((r, i) => {
+        if (ids[i] === broken.accountId) {
+          expect(r.status).toBe("rejected");
+          expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ServerError);
+        } else {
+          expect(r.status).toBe("fulfilled");
+        }
+      });
+      await expect(
+        getUser(client, { orgId, directoryId: dir, accountId: broken.accountId }),
+      ).rejects.toBeInstanceOf(ServerError);
+      await expect(
+        listUserRoleAssignments(client, { orgId, directoryId: dir, accountId: broken.accountId }),
+      ).rejects.toBeInstanceOf(ServerError);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("a stale cursor mid-walk is a BadRequestError (restart), not a short listing", async () => {
+    const { sim, client, orgId } = await startWithClient();
+    try {
+      sim.setFaults({ staleCursorRate: 1 });
+      const seen: number[] = [];
+      const err = await (async () => {
+        for await (const p of searchUserPages(client, { orgId, limit: 5 }))
+          seen.push(p.items.length);
+      })().catch((e: unknown) => e);
+      expect(seen).toEqual([5]);
+      expect(err).toBeInstanceOf(BadRequestError);
+      expect((err as BadRequestError).staleCursor).toBe(true);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("a slow server times out as NetworkError after retries", async () => {
+    const { sim, client, orgId } = await startWithClient(
+      {},
+      { timeoutMs: 50, retry: { maxAttempts: 2, baseDelayMs: 1 } },
+    );
+    try {
+      sim.setFaults({ latencyMs: 400 });
+      const err = await collectItems(searchUserPages(client, { orgId })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NetworkError);
+      expect((err as NetworkError).timedOut).toBe(true);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("a wrong key is an AuthError that does not contain the key", async () => {
+    const { sim, orgId } = await startWithClient();
+    try {
+      const wrong = createAtlassianClient({ apiKey: `${SIM_KEY}-wrong`, baseUrl: sim.url });
+      const err = await collectItems(searchUserPages(wrong, { orgId })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AuthError);
+      expect(JSON.stringify(err) + String(err) + (err as Error).stack).not.toContain(SIM_KEY);
+    } finally {
+      await sim.close();
+    }
+  });
+});

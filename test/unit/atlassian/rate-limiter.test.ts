@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { RateLimiter } from "../../../src/atlassian/rate-limiter.ts";
+import { VirtualTime } from "./virtual-time.ts";
+
+function fakeTime() {
+  const clock = { now: 0 };
+  return {
+    clock,
+    now: () => clock.now,
+    sleep: (ms: number) => {
+      clock.now += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+function limiter(t: ReturnType<typeof fakeTime>, limitPerMinute = 200, maxConcurrency = 100) {
+  return new RateLimiter({
+    limitPerMinute,
+    maxConcurrency,
+    targetUtilisation: 1,
+    now: t.now,
+    sleep: t.sleep,
+  });
+}
+
+describe("RateLimiter pacing", () => {
+  it("spaces request starts evenly at the ceiling (200/min → 300 ms)", async () => {
+    const t = fakeTime();
+    const l = limiter(t);
+    const starts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const release = await l.acquire();
+      starts.push(t.clock.now);
+      release();
+    }
+    expect(starts).toEqual([0, 300, 600, 900, 1200]);
+  });
+
+  it("concurrent callers share one schedule and never exceed the ceiling in any minute", async () => {
+    const vt = new VirtualTime();
+    const l = new RateLimiter({
+      limitPerMinute: 200,
+      maxConcurrency: 8,
+      targetUtilisation: 1,
+      now: vt.nowFn,
+      sleep: vt.sleep,
+    });
+    const starts: number[] = [];
+    await vt.run(
+      Promise.all(
+        Array.from({ length: 450 }, async () => {
+          const release = await l.acquire();
+          starts.push(vt.now);
+          await vt.sleep(700); // a slow response holds the concurrency slot
+          release();
+        }),
+      ),
+    );
+    starts.sort((a, b) => a - b);
+    for (let i = 0; i + 200 < starts.length; i++) {
+      // any 200 consecutive starts span at least one minute minus one interval
+      expect(starts[i + 200]! - starts[i]!).toBeGreaterThanOrEqual(60_000);
+    }
+    // and it runs at the ceiling: 450 requests in ~449 intervals
+    expect(starts.at(-1)! - starts[0]!).toBeLessThanOrEqual(449 * 300 + 1);
+  });
+
+  it("does not burst to catch up after an idle period", async () => {
+    const t = fakeTime();
+    const l = limiter(t);
+    (await l.acquire())();
+    t.clock.now += 10_000;
+    const a = t.clock.now;
+    (await l.acquire())();
+    (await l.acquire())();
+    expect(t.clock.now - a).toBe(300);
+  });
+
+  it("pauses everyone after a 429 and slows down, then recovers on success", async () => {
+    const t = fakeTime();
+    const l = limiter(t);
+    (await l.acquire())();
+    l.rateLimited(5_000);
+    expect(l.stats().pace).toBeCloseTo(0.85);
+    (await l.acquire())();
+    expect(t.clock.now).toBeGreaterThanOrEqual(5_000);
+    for (let i = 0; i < 20; i++) l.observe(200, 100, undefined);
+    expect(l.stats().pace).toBe(1);
+    expect(l.stats().rateLimited).toBe(1);
+  });
+
+  it("pauses until X-RateLimit-Reset when Remaining hits 0", async () => {
+    const t = fakeTime();
+    const l = limiter(t);
+    (await l.acquire())();
+    l.observe(200, 0, 42_000);
+    (await l.acquire())();
+    expect(t.clock.now).toBe(42_000);
+  });
+
+  it("ignores a reset too far away to be the documented one-minute window", async () => {
+    const t = fakeTime();
+    const l = limiter(t);
+    (await l.acquire())();
+    l.observe(200, 0, 3_600_000);
+    (await l.acquire())();
+    expect(t.clock.now).toBe(300);
+  });
+
+  it("bounds concurrency and hands slots over in order", async () => {
+    const t = fakeTime();
+    const l = limiter(t, 6_000_000, 2);
+    const r1 = await l.acquire();
+    const r2 = await l.acquire();
+    let third = false;
+    const p3 = l.acquire().then((r) => {
+      third = true;
+      return r;
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(third).toBe(false);
+    expect(l.stats().inFlight).toBe(2);
+    r1();
+    r1(); // double release is harmless
+    const r3 = await p3;
+    expect(third).toBe(true);
+    r2();
+    r3();
+    expect(l.stats().inFlight).toBe(0);
+  });
+
+  it("a waiter that aborts leaves the queue", async () => {
+    const t = fakeTime();
+    const l = limiter(t, 6_000_000, 1);
+    const r1 = await l.acquire();
+    const ac = new AbortController();
+    const p = l.acquire(ac.signal);
+    ac.abort(new Error("stop"));
+    await expect(p).rejects.toThrow("stop");
+    r1();
+    expect(l.stats().inFlight).toBe(0);
+  });
+});
