@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { adminErrors, noContent } from "../errors.ts";
+import type { SimResponse } from "../errors.ts";
+import type { Route, RouteContext } from "../http/route.ts";
+import { PLATFORM_ROLES } from "../org-state.ts";
+
+/** `RoleApiRequest`: `resource` is required except for org-level roles. */
+const roleRequest = z.object({
+  role: z.enum([
+    "atlassian/user",
+    "atlassian/user-access-admin",
+    "atlassian/admin",
+    "atlassian/guest",
+    "atlassian/contributor",
+    "atlassian/customer",
+    "atlassian/basic",
+    "atlassian/stakeholder",
+    "atlassian/site-admin",
+    "atlassian/org-admin",
+  ]),
+  resource: z.string().optional(),
+});
+
+function roleWrite(op: "assign" | "revoke") {
+  return (ctx: RouteContext): SimResponse => {
+    const body = roleRequest.safeParse(ctx.body);
+    if (!body.success) {
+      return adminErrors(
+        400,
+        "ADMIN-UAM-400-1",
+        "Bad Request",
+        "Body must be {role, resource?} with a known role.",
+      );
+    }
+    const { role, resource } = body.data;
+    if (!PLATFORM_ROLES.has(role) && !resource) {
+      return adminErrors(
+        400,
+        "ADMIN-UAM-400-3",
+        "Invalid Role for Resource",
+        `${role} needs a resource ARI.`,
+      );
+    }
+    const userId = ctx.params.userId ?? "";
+    const r =
+      op === "assign"
+        ? ctx.state.assignUserRole(userId, role, resource, ctx.now, ctx.lagMs)
+        : ctx.state.revokeUserRole(userId, role, resource, ctx.now, ctx.lagMs);
+    switch (r) {
+      case "ok":
+        return noContent();
+      case "resource-not-found":
+        return adminErrors(
+          400,
+          "ADMIN-UAM-400-3",
+          "Invalid Role for Resource",
+          `Unknown resource ${resource ?? ""}.`,
+        );
+      case "not-assigned":
+        return adminErrors(
+          404,
+          "ADMIN-UAM-404-1",
+          "Unknown Resource",
+          `The user holds no direct ${role} role there.`,
+        );
+      default:
+        return adminErrors(
+          404,
+          "ADMIN-UAM-404-1",
+          "Unknown Resource",
+          `User ${userId} was not found.`,
+        );
+    }
+  };
+}
+
+/** v1 direct role grants (not in the 2026-06-30 sunset list). */
+export const userRoleRoutes: Route[] = [
+  {
+    method: "POST",
+    template: "/admin/v1/orgs/{orgId}/users/{userId}/roles/assign",
+    name: "userRoles.assign",
+    rateClass: "default",
+    family: "v1",
+    handle: roleWrite("assign"),
+  },
+  {
+    method: "POST",
+    template: "/admin/v1/orgs/{orgId}/users/{userId}/roles/revoke",
+    name: "userRoles.revoke",
+    rateClass: "default",
+    family: "v1",
+    handle: roleWrite("revoke"),
+  },
+];
