@@ -7,7 +7,9 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config.ts";
 import { DatabaseConnectionError } from "../db/connect.ts";
 import { configCommand } from "./commands/config.ts";
+import { crawlCommand } from "./commands/crawl.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { simulatorCommand } from "./commands/simulator.ts";
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from "./context.ts";
 
 const program = new Command("reclaim")
@@ -38,6 +40,8 @@ API keys), then run \`reclaim run\`. Every command has --help.`,
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
 
+program.addCommand(crawlCommand());
+program.addCommand(simulatorCommand());
 program.addCommand(migrateCommand());
 program.addCommand(configCommand());
 

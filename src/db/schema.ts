@@ -122,7 +122,8 @@ export interface UserProductsTable {
   resource_id: string;
   last_active_at: Timestamp | null;
   last_active_date: DateOnly | null;
-  source: "bulk" | "per-user";
+  /** bulk = v2 search productAccess, per-user = last-active-dates, grant = access via a group, never used */
+  source: "bulk" | "per-user" | "grant";
   observed_at: Timestamp;
   run_id: number;
 }
@@ -170,6 +171,14 @@ export interface CrawlProductStatsTable {
 }
 
 /** Every table. Feature-owned tables are declared in ./tables/ and merged here. */
+export interface CrawlUserChecksTable {
+  run_id: number;
+  account_id: string;
+  purpose: "fill" | "sample";
+  state: ColumnType<"pending" | "done" | "failed", "pending" | "done" | "failed" | undefined>;
+  detail: JsonWithDefault<Record<string, unknown>>;
+}
+
 export interface Database extends ReportTables, EmailTables {
   orgs: OrgsTable;
   crawl_runs: CrawlRunsTable;
@@ -184,6 +193,7 @@ export interface Database extends ReportTables, EmailTables {
   user_versions: UserVersionsTable;
   user_product_versions: UserProductVersionsTable;
   crawl_product_stats: CrawlProductStatsTable;
+  crawl_user_checks: CrawlUserChecksTable;
 }
 
 export type CrawlRun = Selectable<CrawlRunsTable>;

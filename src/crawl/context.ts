@@ -1,0 +1,52 @@
+/** What every crawl phase shares: where to read, where to write, and the run being filled. */
+import type { Kysely } from "kysely";
+import type { AtlassianClient } from "../atlassian/index.ts";
+import type { CrawlStrategy } from "../config/sections/crawl.ts";
+import type { Database } from "../db/schema.ts";
+import type { Clock } from "../shared/clock.ts";
+import type { Logger } from "../shared/log.ts";
+import type { ProductCatalog } from "./product-catalog.ts";
+
+export interface CrawlProgress {
+  orgId: string;
+  phase: "catalog" | "users" | "per-user" | "finalise" | "done";
+  done: number;
+  total: number | undefined;
+  /** last-active-dates requests in the last minute of the per-user phase. */
+  requestsPerMinute?: number;
+  limitPerMinute?: number;
+  etaSeconds?: number;
+}
+
+export interface CrawlContext {
+  db: Kysely<Database>;
+  client: AtlassianClient;
+  clock: Clock;
+  log: Logger;
+  orgId: string;
+  runId: number;
+  strategy: CrawlStrategy;
+  /** Concurrent last-active-dates calls (the client's limiter still paces them). */
+  concurrency: number;
+  crossCheckSample: number;
+  lastActivePerMinute: number;
+  signal: AbortSignal | undefined;
+  onProgress: (p: CrawlProgress) => void;
+  /** Reads and writes the run's checkpoint (committed with the data it describes). */
+  checkpoint: Checkpoint;
+  catalog?: ProductCatalog;
+}
+
+/** Where a run stands; stored in crawl_runs.checkpoint. */
+export interface Checkpoint {
+  owner: { pid: number; host: string };
+  catalogDone: boolean;
+  /** Cursor of the next users/search page; undefined before the first page. */
+  usersCursor?: string | undefined;
+  usersDone: boolean;
+  usersPages: number;
+  usersTotal?: number | undefined;
+  sampleQueued: boolean;
+  /** Counters carried over from earlier sessions of a resumed run. */
+  carried?: { apiCalls: Record<string, number>; rateLimited: number; retries: number };
+}

@@ -1,0 +1,83 @@
+/**
+ * Phase 1: the org's directories, products (workspaces) and groups with the product roles
+ * each grants — the small lookup data that users are read against.
+ */
+import {
+  listDirectories,
+  listGroupRoleAssignments,
+  listWorkspaces,
+  searchGroupPages,
+} from "../../atlassian/index.ts";
+import {
+  saveGroups,
+  upsertDirectories,
+  upsertProducts,
+  type GroupInput,
+} from "../../db/repositories/org-data.repository.ts";
+import type { CrawlContext } from "../context.ts";
+import { ProductCatalog } from "../product-catalog.ts";
+import { mapPool } from "../pool.ts";
+
+export async function crawlCatalog(ctx: CrawlContext): Promise<ProductCatalog> {
+  const { client, orgId, signal } = ctx;
+  ctx.onProgress({ orgId, phase: "catalog", done: 0, total: undefined });
+  const directories = await listDirectories(client, { orgId, signal });
+  await upsertDirectories(
+    ctx.db,
+    orgId,
+    ctx.runId,
+    directories.map((d) => ({ directoryId: d.directoryId, name: d.name })),
+  );
+
+  const workspaces = await listWorkspaces(client, { orgId, signal });
+  const catalog = ProductCatalog.fromWorkspaces(workspaces);
+  await upsertProducts(ctx.db, orgId, ctx.runId, catalog.products());
+
+  const groups = [];
+  for await (const page of searchGroupPages(client, { orgId, signal })) groups.push(...page.items);
+  const withGrants: GroupInput[] = await mapPool(groups, ctx.concurrency, async (g) => {
+    const assignments = await listGroupRoleAssignments(client, {
+      orgId,
+      directoryId: g.directoryId ?? "-",
+      groupId: g.id,
+      signal,
+    });
+    return {
+      groupId: g.id,
+      directoryId: g.directoryId ?? null,
+      name: g.name,
+      description: g.description ?? null,
+      managementSource: g.idpManaged ? "idp" : (g.managedBy ?? null),
+      grants: assignments.flatMap((a) => {
+        const ref = catalog.resolve(a.resourceId, a.resourceOwner);
+        return a.roles.map((role) => ({
+          resourceId: ref.resourceId,
+          role,
+          productKey: ref.productKey,
+        }));
+      }),
+    };
+  });
+  await upsertProducts(ctx.db, orgId, ctx.runId, catalog.takeDiscovered());
+  await saveGroups(ctx.db, orgId, ctx.runId, withGrants);
+  return catalog;
+}
+
+/** Rebuilds the catalog of a resumed run from what its first session stored. */
+export async function loadCatalog(ctx: CrawlContext): Promise<ProductCatalog> {
+  const rows = await ctx.db
+    .selectFrom("products")
+    .selectAll()
+    .where("org_id", "=", ctx.orgId)
+    .where("last_seen_run_id", "=", ctx.runId)
+    .execute();
+  return new ProductCatalog(
+    rows.map((p) => ({
+      productKey: p.product_key,
+      resourceId: p.resource_id,
+      name: p.name,
+      siteUrl: p.site_url,
+      workspaceType: p.workspace_type,
+    })),
+  );
+}

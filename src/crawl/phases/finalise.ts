@@ -1,0 +1,81 @@
+/**
+ * Phase 4: decide the run's status and close it, in one transaction.
+ * - succeeded only when every user was read; then users the run did not see are marked
+ *   removed, and groups it did not see are dropped;
+ * - incomplete when some per-user reads failed: their previous data is kept, and they get no
+ *   "never active" rows — a failed read is never evidence of inactivity;
+ * - history: versions of what changed, and per-product aggregates for trends.
+ */
+import {
+  countUserChecks,
+  finishRun,
+  sampleDisagreements,
+  updateRun,
+} from "../../db/repositories/crawl-runs.repository.ts";
+import { recordProductStats, recordVersions } from "../../db/repositories/history.repository.ts";
+import {
+  addNeverUsedGrants,
+  countUsersSeenInRun,
+  deleteGroupsNotSeen,
+  markUsersNotSeenRemoved,
+} from "../../db/repositories/org-data.repository.ts";
+import type { CrawlContext } from "../context.ts";
+
+export interface FinaliseResult {
+  status: "succeeded" | "incomplete";
+  users: number;
+  usersFailed: number;
+  removed: number;
+  sampled: number;
+  disagreements: { account_id: string; detail: Record<string, unknown> }[];
+}
+
+export async function finaliseRun(
+  ctx: CrawlContext,
+  summary: Record<string, unknown>,
+): Promise<FinaliseResult> {
+  const at = ctx.clock.now();
+  ctx.onProgress({ orgId: ctx.orgId, phase: "finalise", done: 0, total: undefined });
+  const checks = await countUserChecks(ctx.db, ctx.runId);
+  const users = await countUsersSeenInRun(ctx.db, ctx.orgId, ctx.runId);
+  const usersFailed = checks.fillFailed + checks.fillPending;
+  const status = usersFailed === 0 ? "succeeded" : "incomplete";
+  const disagreements = await sampleDisagreements(ctx.db, ctx.runId);
+  let removed = 0;
+  await ctx.db.transaction().execute(async (trx) => {
+    await addNeverUsedGrants(trx, ctx.orgId, ctx.runId, at);
+    if (status === "succeeded") {
+      removed = await markUsersNotSeenRemoved(trx, ctx.orgId, ctx.runId, at);
+      await deleteGroupsNotSeen(trx, ctx.orgId, ctx.runId);
+    }
+    await recordVersions(trx, ctx.orgId, ctx.runId);
+    await recordProductStats(trx, ctx.orgId, ctx.runId, at);
+    const result = {
+      status,
+      users,
+      usersFailed,
+      removed,
+      sampled: checks.sampleDone + checks.sampleFailed,
+      disagreements: disagreements.length,
+    };
+    await updateRun(trx, ctx.runId, {
+      usersTotal: users,
+      usersDone: users - usersFailed,
+      usersFailed,
+      summary: { ...summary, ...result, disagreementExamples: disagreements.slice(0, 20) },
+    });
+    await finishRun(trx, ctx.runId, {
+      status,
+      at,
+      error: usersFailed > 0 ? `${usersFailed} user(s) could not be read; see crawl_errors` : null,
+    });
+  });
+  return {
+    status,
+    users,
+    usersFailed,
+    removed,
+    sampled: checks.sampleDone + checks.sampleFailed,
+    disagreements,
+  };
+}

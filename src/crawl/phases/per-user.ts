@@ -1,0 +1,206 @@
+/**
+ * Phase 3: one last-active-dates call per user that needs it — every user with `per-user`,
+ * with `auto` only those the bulk call said nothing about, plus a small random sample
+ * cross-checked against the bulk data (the two sources are not proven to agree).
+ *
+ * Calls run concurrently, paced by the client's limiter at the org's ceiling. Results are
+ * committed in small batches together with the work items they complete, so a killed crawl
+ * loses at most one batch. A failed read marks the user failed — never "not active".
+ */
+import { sql } from "kysely";
+import { getLastActiveDates, isAtlassianApiError } from "../../atlassian/index.ts";
+import {
+  completeUserCheck,
+  countUserChecks,
+  pendingUserChecks,
+  queueUserChecks,
+  recordErrors,
+  updateRun,
+  type CrawlErrorInput,
+} from "../../db/repositories/crawl-runs.repository.ts";
+import { activityOf, replaceActivity } from "../../db/repositories/org-data.repository.ts";
+import type { ActivityInput } from "../../db/repositories/org-data.repository.ts";
+import type { CrawlContext } from "../context.ts";
+import type { ProductCatalog } from "../product-catalog.ts";
+import { activityFromLastActive } from "../user-mapping.ts";
+import { mapPool } from "../pool.ts";
+
+const BATCH = 200;
+const COMMIT_EVERY = 25;
+
+/** Picks the cross-check sample once per run among users the bulk call covered. */
+export async function queueSample(ctx: CrawlContext): Promise<void> {
+  if (ctx.checkpoint.sampleQueued) return;
+  if (ctx.strategy === "auto" && ctx.crossCheckSample > 0) {
+    const { rows } = await sql<{ account_id: string }>`
+      select u.account_id from users u
+      where u.org_id = ${ctx.orgId} and u.last_seen_run_id = ${ctx.runId}
+        and not exists (select 1 from crawl_user_checks c
+                        where c.run_id = ${ctx.runId} and c.account_id = u.account_id)
+      order by random() limit ${ctx.crossCheckSample}`.execute(ctx.db);
+    await queueUserChecks(
+      ctx.db,
+      ctx.runId,
+      "sample",
+      rows.map((r) => r.account_id),
+    );
+  }
+  ctx.checkpoint.sampleQueued = true;
+  await updateRun(ctx.db, ctx.runId, { checkpoint: { ...ctx.checkpoint } });
+}
+
+interface Outcome {
+  accountId: string;
+  purpose: "fill" | "sample";
+  products?: ActivityInput[];
+  error?: CrawlErrorInput;
+}
+
+export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): Promise<void> {
+  const counts = await countUserChecks(ctx.db, ctx.runId);
+  const total =
+    counts.fillPending +
+    counts.fillDone +
+    counts.fillFailed +
+    counts.samplePending +
+    counts.sampleDone +
+    counts.sampleFailed;
+  let done = total - counts.fillPending - counts.samplePending;
+  if (done === total) return;
+  const started = Date.now();
+  const startedDone = done;
+  const recent: number[] = [];
+  const report = () => {
+    const now = Date.now();
+    while (recent.length > 0 && (recent[0] ?? 0) < now - 60_000) recent.shift();
+    const elapsedMin = Math.max((now - started) / 60_000, 1e-6);
+    const rate = (done - startedDone) / elapsedMin;
+    ctx.onProgress({
+      orgId: ctx.orgId,
+      phase: "per-user",
+      done,
+      total,
+      requestsPerMinute: Math.round(recent.length / Math.min(elapsedMin, 1)),
+      limitPerMinute: ctx.lastActivePerMinute,
+      ...(rate > 0 ? { etaSeconds: Math.round(((total - done) / rate) * 60) } : {}),
+    });
+  };
+  report();
+
+  let after: string | null = null;
+  for (;;) {
+    const batch = await pendingUserChecks(ctx.db, ctx.runId, after, BATCH);
+    if (batch.length === 0) break;
+    after = batch[batch.length - 1]?.account_id ?? null;
+    let buffer: Outcome[] = [];
+    const flush = async () => {
+      const outcomes = buffer;
+      buffer = [];
+      if (outcomes.length > 0) await commit(ctx, outcomes);
+    };
+    let flushing: Promise<void> = Promise.resolve();
+    await mapPool(batch, ctx.concurrency, async (item) => {
+      const outcome = await readOne(ctx, catalog, item.account_id, item.purpose);
+      buffer.push(outcome);
+      done += 1;
+      recent.push(Date.now());
+      if (buffer.length >= COMMIT_EVERY) flushing = flushing.then(flush);
+      if (done % 10 === 0) report();
+    });
+    await flushing;
+    await flush();
+    report();
+  }
+}
+
+async function readOne(
+  ctx: CrawlContext,
+  catalog: ProductCatalog,
+  accountId: string,
+  purpose: "fill" | "sample",
+): Promise<Outcome> {
+  try {
+    const data = await getLastActiveDates(ctx.client, {
+      orgId: ctx.orgId,
+      accountId,
+      signal: ctx.signal,
+    });
+    return { accountId, purpose, products: activityFromLastActive(data, catalog) };
+  } catch (error) {
+    if (ctx.signal?.aborted) throw error;
+    const kind = isAtlassianApiError(error) ? error.kind : "unexpected";
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      accountId,
+      purpose,
+      error: { accountId, endpoint: "last-active-dates", kind, message, at: ctx.clock.now() },
+    };
+  }
+}
+
+async function commit(ctx: CrawlContext, outcomes: Outcome[]): Promise<void> {
+  const at = ctx.clock.now();
+  const samples = outcomes.filter((o) => o.purpose === "sample" && o.products);
+  const stored = await activityOf(
+    ctx.db,
+    ctx.orgId,
+    samples.map((s) => s.accountId),
+  );
+  await ctx.db.transaction().execute(async (trx) => {
+    const fills = outcomes.filter((o) => o.purpose === "fill" && o.products);
+    await replaceActivity(
+      trx,
+      ctx.orgId,
+      ctx.runId,
+      at,
+      "per-user",
+      fills.map((f) => ({ accountId: f.accountId, products: f.products ?? [] })),
+    );
+    await recordErrors(
+      trx,
+      ctx.runId,
+      outcomes.flatMap((o) => (o.error ? [o.error] : [])),
+    );
+    for (const o of outcomes) {
+      await completeUserCheck(trx, ctx.runId, {
+        accountId: o.accountId,
+        purpose: o.purpose,
+        state: o.error ? "failed" : "done",
+        ...(o.purpose === "sample" && o.products
+          ? {
+              detail: compare(
+                o.products,
+                stored.filter((s) => s.account_id === o.accountId),
+              ),
+            }
+          : {}),
+      });
+    }
+    await updateRun(trx, ctx.runId, { heartbeatAt: at });
+  });
+}
+
+/** Compares last-active-dates (per-user) with the stored bulk data, by product and UTC date. */
+function compare(
+  perUser: ActivityInput[],
+  bulk: { product_key: string; resource_id: string; last_active_date: string | null }[],
+): Record<string, unknown> {
+  const key = (k: string, r: string) => `${k} ${r}`;
+  const a = new Map(
+    perUser
+      .filter((p) => p.lastActiveDate)
+      .map((p) => [key(p.productKey, p.resourceId), p.lastActiveDate]),
+  );
+  const b = new Map(
+    bulk
+      .filter((p) => p.last_active_date)
+      .map((p) => [key(p.product_key, p.resource_id), p.last_active_date]),
+  );
+  const differences: { product: string; perUser: string | null; bulk: string | null }[] = [];
+  for (const product of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(product) ?? null;
+    const y = b.get(product) ?? null;
+    if (x !== y) differences.push({ product, perUser: x, bulk: y });
+  }
+  return { agree: differences.length === 0, differences };
+}

@@ -1,0 +1,96 @@
+/**
+ * Phase 2: every user, 100 a call, from v2 users/search. With `bulk`/`auto` the same call
+ * brings each user's per-product last activity (`expand: productAccess`). Each page is
+ * committed together with the cursor of the next one, so a killed crawl resumes at the first
+ * page it had not stored and never fetches a stored page again.
+ */
+import {
+  BadRequestError,
+  countUsers,
+  searchUserPages,
+  type UserExpand,
+} from "../../atlassian/index.ts";
+import { queueUserChecks, updateRun } from "../../db/repositories/crawl-runs.repository.ts";
+import {
+  countUsersSeenInRun,
+  saveUserPage,
+  upsertProducts,
+} from "../../db/repositories/org-data.repository.ts";
+import type { CrawlContext } from "../context.ts";
+import type { ProductCatalog } from "../product-catalog.ts";
+import { userFromDirectory } from "../user-mapping.ts";
+
+/** How often a walk restarts from the first page when the API rejects a cursor as stale. */
+const MAX_CURSOR_RESTARTS = 3;
+
+export async function crawlUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<void> {
+  for (let restarts = 0; ; restarts++) {
+    try {
+      await walkUsers(ctx, catalog);
+      return;
+    } catch (error) {
+      // Cursors expire. Upserts are idempotent, so re-walking from the first page is safe;
+      // pages are stored again, never lost.
+      if (
+        !(error instanceof BadRequestError && error.staleCursor) ||
+        restarts >= MAX_CURSOR_RESTARTS
+      )
+        throw error;
+      ctx.log.warn("the API rejected the users cursor as stale; restarting the user list", {
+        orgId: ctx.orgId,
+        runId: ctx.runId,
+        pagesStored: ctx.checkpoint.usersPages,
+      });
+      ctx.checkpoint.usersCursor = undefined;
+      ctx.checkpoint.usersPages = 0;
+    }
+  }
+}
+
+async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<void> {
+  const { client, orgId, signal, checkpoint } = ctx;
+  if (checkpoint.usersTotal === undefined) {
+    checkpoint.usersTotal = await countUsers(client, { orgId, signal });
+  }
+  const expand: UserExpand[] =
+    ctx.strategy === "per-user"
+      ? ["groups", "platformRoles"]
+      : ["productAccess", "groups", "platformRoles"];
+  let done = checkpoint.usersPages > 0 ? await countUsersSeenInRun(ctx.db, orgId, ctx.runId) : 0;
+  ctx.onProgress({ orgId, phase: "users", done, total: checkpoint.usersTotal });
+
+  const pages = searchUserPages(client, {
+    orgId,
+    expand,
+    limit: 100,
+    ...(checkpoint.usersCursor !== undefined ? { cursor: checkpoint.usersCursor } : {}),
+    signal,
+  });
+  for await (const page of pages) {
+    const at = ctx.clock.now();
+    const users = page.items.map((u) => userFromDirectory(u, catalog));
+    // per-user: everyone needs last-active-dates; auto: those the bulk call said nothing about.
+    const needFill = users
+      .filter((u) => ctx.strategy === "per-user" || u.products === undefined)
+      .map((u) => u.accountId);
+    checkpoint.usersCursor = page.nextCursor;
+    checkpoint.usersPages += 1;
+    checkpoint.usersDone = page.nextCursor === undefined;
+    const discovered = catalog.takeDiscovered();
+    await ctx.db.transaction().execute(async (trx) => {
+      if (discovered.length > 0) {
+        await upsertProducts(trx, orgId, ctx.runId, discovered);
+      }
+      await saveUserPage(trx, orgId, ctx.runId, at, users);
+      await queueUserChecks(trx, ctx.runId, "fill", needFill);
+      await updateRun(trx, ctx.runId, { checkpoint: { ...checkpoint }, heartbeatAt: at });
+    });
+    done += users.length;
+    ctx.onProgress({ orgId, phase: "users", done, total: checkpoint.usersTotal });
+  }
+  if (!checkpoint.usersDone) {
+    // An empty org, or a walk that ended without a last page: nothing more to read.
+    checkpoint.usersDone = true;
+    await updateRun(ctx.db, ctx.runId, { checkpoint: { ...checkpoint } });
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Crawl runs: their lifecycle (running → succeeded | incomplete | failed), checkpoints, errors
+ * and per-user work items. Functions take the database (or a transaction) first.
+ */
+import { sql, type Kysely } from "kysely";
+import { json } from "../json.ts";
+import type { CrawlRun, CrawlStatus, Database } from "../schema.ts";
+
+type Db = Kysely<Database>;
+
+/** Records the org (and its latest name) so runs can reference it. */
+export async function upsertOrg(db: Db, org: { orgId: string; name: string | null }, at: Date) {
+  await db
+    .insertInto("orgs")
+    .values({ org_id: org.orgId, name: org.name, first_seen_at: at, updated_at: at })
+    .onConflict((oc) =>
+      oc.column("org_id").doUpdateSet((eb) => ({
+        name: eb.fn.coalesce("excluded.name", "orgs.name"),
+        updated_at: at,
+      })),
+    )
+    .execute();
+}
+
+export async function createRun(
+  db: Db,
+  run: { orgId: string; strategy: string; at: Date; checkpoint: Record<string, unknown> },
+): Promise<CrawlRun> {
+  return db
+    .insertInto("crawl_runs")
+    .values({
+      org_id: run.orgId,
+      strategy: run.strategy,
+      started_at: run.at,
+      heartbeat_at: run.at,
+      checkpoint: json(run.checkpoint),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The newest run of the org still marked running (a crawl in progress, or one that was killed). */
+export async function findRunningRun(db: Db, orgId: string): Promise<CrawlRun | undefined> {
+  return db
+    .selectFrom("crawl_runs")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .where("status", "=", "running")
+    .orderBy("run_id", "desc")
+    .executeTakeFirst();
+}
+
+export async function getRun(db: Db, runId: number): Promise<CrawlRun> {
+  return db
+    .selectFrom("crawl_runs")
+    .selectAll()
+    .where("run_id", "=", runId)
+    .executeTakeFirstOrThrow();
+}
+
+/** Saves progress; `checkpoint` and `summary` replace the stored objects when given. */
+export async function updateRun(
+  db: Db,
+  runId: number,
+  patch: {
+    heartbeatAt?: Date;
+    checkpoint?: Record<string, unknown>;
+    summary?: Record<string, unknown>;
+    usersTotal?: number;
+    usersDone?: number;
+    usersFailed?: number;
+  },
+): Promise<void> {
+  await db
+    .updateTable("crawl_runs")
+    .set({
+      ...(patch.heartbeatAt ? { heartbeat_at: patch.heartbeatAt } : {}),
+      ...(patch.checkpoint ? { checkpoint: json(patch.checkpoint) } : {}),
+      ...(patch.summary ? { summary: json(patch.summary) } : {}),
+      ...(patch.usersTotal !== undefined ? { users_total: patch.usersTotal } : {}),
+      ...(patch.usersDone !== undefined ? { users_done: patch.usersDone } : {}),
+      ...(patch.usersFailed !== undefined ? { users_failed: patch.usersFailed } : {}),
+    })
+    .where("run_id", "=", runId)
+    .execute();
+}
+
+export async function finishRun(
+  db: Db,
+  runId: number,
+  end: { status: Exclude<CrawlStatus, "running">; at: Date; error?: string | null },
+): Promise<void> {
+  await db
+    .updateTable("crawl_runs")
+    .set({
+      status: end.status,
+      finished_at: end.at,
+      heartbeat_at: end.at,
+      error: end.error ?? null,
+    })
+    .where("run_id", "=", runId)
+    .execute();
+}
+
+export interface CrawlErrorInput {
+  accountId: string | null;
+  endpoint: string;
+  kind: string;
+  message: string;
+  at: Date;
+}
+
+export async function recordErrors(db: Db, runId: number, errors: CrawlErrorInput[]) {
+  if (errors.length === 0) return;
+  await db
+    .insertInto("crawl_errors")
+    .values(
+      errors.map((e) => ({
+        run_id: runId,
+        account_id: e.accountId,
+        endpoint: e.endpoint,
+        kind: e.kind,
+        message: e.message,
+        occurred_at: e.at,
+      })),
+    )
+    .execute();
+}
+
+/** Queues per-user work for a run (idempotent: a resumed run does not queue twice). */
+export async function queueUserChecks(
+  db: Db,
+  runId: number,
+  purpose: "fill" | "sample",
+  accountIds: string[],
+): Promise<void> {
+  if (accountIds.length === 0) return;
+  await db
+    .insertInto("crawl_user_checks")
+    .values(accountIds.map((account_id) => ({ run_id: runId, account_id, purpose })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** The next batch of pending work, in account order (keyset: after `afterAccountId`). */
+export async function pendingUserChecks(
+  db: Db,
+  runId: number,
+  afterAccountId: string | null,
+  limit: number,
+): Promise<{ account_id: string; purpose: "fill" | "sample" }[]> {
+  let q = db
+    .selectFrom("crawl_user_checks")
+    .select(["account_id", "purpose"])
+    .where("run_id", "=", runId)
+    .where("state", "=", "pending");
+  if (afterAccountId !== null) q = q.where("account_id", ">", afterAccountId);
+  return q.orderBy("account_id").orderBy("purpose").limit(limit).execute();
+}
+
+export async function completeUserCheck(
+  db: Db,
+  runId: number,
+  check: {
+    accountId: string;
+    purpose: "fill" | "sample";
+    state: "done" | "failed";
+    detail?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await db
+    .updateTable("crawl_user_checks")
+    .set({ state: check.state, detail: json(check.detail ?? {}) })
+    .where("run_id", "=", runId)
+    .where("account_id", "=", check.accountId)
+    .where("purpose", "=", check.purpose)
+    .execute();
+}
+
+export async function countUserChecks(db: Db, runId: number) {
+  const rows = await db
+    .selectFrom("crawl_user_checks")
+    .select(["purpose", "state", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("run_id", "=", runId)
+    .groupBy(["purpose", "state"])
+    .execute();
+  const count = (purpose: string, state: string) =>
+    rows.find((r) => r.purpose === purpose && r.state === state)?.n ?? 0;
+  return {
+    fillPending: count("fill", "pending"),
+    fillDone: count("fill", "done"),
+    fillFailed: count("fill", "failed"),
+    samplePending: count("sample", "pending"),
+    sampleDone: count("sample", "done"),
+    sampleFailed: count("sample", "failed"),
+  };
+}
+
+/** Sample checks whose two sources disagreed, with what differed. */
+export async function sampleDisagreements(db: Db, runId: number) {
+  return db
+    .selectFrom("crawl_user_checks")
+    .select(["account_id", "detail"])
+    .where("run_id", "=", runId)
+    .where("purpose", "=", "sample")
+    .where("state", "=", "done")
+    .where(sql<boolean>`detail->>'agree' = 'false'`)
+    .orderBy("account_id")
+    .execute();
+}

@@ -1,0 +1,433 @@
+/**
+ * The crawled picture of an org: directories, products, groups and what they grant, users,
+ * their groups and their per-product activity. Writes are batched upserts; every function
+ * takes the database (or a transaction) first.
+ */
+import { sql, type Kysely, type Transaction } from "kysely";
+import { json } from "../json.ts";
+import type { Database, NewUserProduct } from "../schema.ts";
+
+type Db = Kysely<Database>;
+
+export async function upsertDirectories(
+  db: Db,
+  orgId: string,
+  runId: number,
+  directories: { directoryId: string; name: string | null }[],
+): Promise<void> {
+  if (directories.length === 0) return;
+  await db
+    .insertInto("directories")
+    .values(
+      directories.map((d) => ({
+        org_id: orgId,
+        directory_id: d.directoryId,
+        name: d.name,
+        last_seen_run_id: runId,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(["org_id", "directory_id"]).doUpdateSet((eb) => ({
+        name: eb.ref("excluded.name"),
+        last_seen_run_id: eb.ref("excluded.last_seen_run_id"),
+      })),
+    )
+    .execute();
+}
+
+export interface ProductInput {
+  productKey: string;
+  resourceId: string;
+  name: string | null;
+  siteUrl: string | null;
+  workspaceType: string | null;
+}
+
+export async function upsertProducts(
+  db: Db,
+  orgId: string,
+  runId: number,
+  products: ProductInput[],
+): Promise<void> {
+  if (products.length === 0) return;
+  await db
+    .insertInto("products")
+    .values(
+      products.map((p) => ({
+        org_id: orgId,
+        product_key: p.productKey,
+        resource_id: p.resourceId,
+        name: p.name,
+        site_url: p.siteUrl,
+        workspace_type: p.workspaceType,
+        first_seen_run_id: runId,
+        last_seen_run_id: runId,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(["org_id", "product_key", "resource_id"]).doUpdateSet((eb) => ({
+        name: eb.fn.coalesce("excluded.name", "products.name"),
+        site_url: eb.fn.coalesce("excluded.site_url", "products.site_url"),
+        workspace_type: eb.fn.coalesce("excluded.workspace_type", "products.workspace_type"),
+        last_seen_run_id: eb.ref("excluded.last_seen_run_id"),
+      })),
+    )
+    .execute();
+}
+
+export interface GroupInput {
+  groupId: string;
+  directoryId: string | null;
+  name: string;
+  description: string | null;
+  managementSource: string | null;
+  grants: { resourceId: string; role: string; productKey: string | null }[];
+}
+
+/** Upserts the groups and replaces what each grants, in one transaction. */
+export async function saveGroups(
+  db: Db,
+  orgId: string,
+  runId: number,
+  groups: GroupInput[],
+): Promise<void> {
+  if (groups.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("groups")
+      .values(
+        groups.map((g) => ({
+          org_id: orgId,
+          group_id: g.groupId,
+          directory_id: g.directoryId,
+          name: g.name,
+          description: g.description,
+          management_source: g.managementSource,
+          last_seen_run_id: runId,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(["org_id", "group_id"]).doUpdateSet((eb) => ({
+          directory_id: eb.ref("excluded.directory_id"),
+          name: eb.ref("excluded.name"),
+          description: eb.ref("excluded.description"),
+          management_source: eb.ref("excluded.management_source"),
+          last_seen_run_id: eb.ref("excluded.last_seen_run_id"),
+        })),
+      )
+      .execute();
+    const ids = groups.map((g) => g.groupId);
+    await trx
+      .deleteFrom("group_grants")
+      .where("org_id", "=", orgId)
+      .where("group_id", "in", ids)
+      .execute();
+    const grants = groups.flatMap((g) =>
+      uniqueBy(g.grants, (x) => `${x.resourceId}\u0000${x.role}`).map((x) => ({
+        org_id: orgId,
+        group_id: g.groupId,
+        resource_id: x.resourceId,
+        role: x.role,
+        product_key: x.productKey,
+      })),
+    );
+    for (const chunk of chunks(grants, 1000)) {
+      await trx.insertInto("group_grants").values(chunk).execute();
+    }
+  });
+}
+
+/** Groups that a complete crawl no longer found are deleted (with their grants and memberships). */
+export async function deleteGroupsNotSeen(
+  trx: Transaction<Database>,
+  orgId: string,
+  runId: number,
+) {
+  await trx
+    .deleteFrom("user_groups")
+    .where("org_id", "=", orgId)
+    .where("group_id", "in", (eb) =>
+      eb
+        .selectFrom("groups")
+        .select("group_id")
+        .where("org_id", "=", orgId)
+        .where("last_seen_run_id", "<>", runId),
+    )
+    .execute();
+  await trx
+    .deleteFrom("groups")
+    .where("org_id", "=", orgId)
+    .where("last_seen_run_id", "<>", runId)
+    .execute();
+}
+
+export interface UserInput {
+  accountId: string;
+  email: string | null;
+  name: string | null;
+  accountType: string | null;
+  accountStatus: string | null;
+  membershipStatus: string | null;
+  status: string | null;
+  claimStatus: string | null;
+  managementSource: string | null;
+  platformRoles: string[];
+  mfaEnabled: boolean | null;
+  addedToOrg: Date | null;
+  /** Group ids, when the page carried them (expand=groups); undefined leaves memberships as they are. */
+  groupIds: string[] | undefined;
+  /** Activity from the page (bulk), or undefined when the page had none for this user. */
+  products: ActivityInput[] | undefined;
+}
+
+export interface ActivityInput {
+  productKey: string;
+  resourceId: string;
+  lastActiveAt: Date | null;
+  lastActiveDate: string | null;
+}
+
+/**
+ * Saves one page of users: the users, their group memberships and (where the page carried
+ * it) their per-product activity, replacing what an earlier run stored for them.
+ */
+export async function saveUserPage(
+  trx: Transaction<Database>,
+  orgId: string,
+  runId: number,
+  at: Date,
+  users: UserInput[],
+): Promise<void> {
+  if (users.length === 0) return;
+  const unique = uniqueBy(users, (u) => u.accountId);
+  await trx
+    .insertInto("users")
+    .values(
+      unique.map((u) => ({
+        org_id: orgId,
+        account_id: u.accountId,
+        email: u.email,
+        name: u.name,
+        account_type: u.accountType,
+        account_status: u.accountStatus,
+        membership_status: u.membershipStatus,
+        status: u.status,
+        claim_status: u.claimStatus,
+        management_source: u.managementSource,
+        platform_roles: json(u.platformRoles),
+        mfa_enabled: u.mfaEnabled,
+        added_to_org: u.addedToOrg,
+        first_seen_run_id: runId,
+        last_seen_run_id: runId,
+        removed_at: null,
+        updated_at: at,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(["org_id", "account_id"]).doUpdateSet((eb) => ({
+        email: eb.ref("excluded.email"),
+        name: eb.ref("excluded.name"),
+        account_type: eb.ref("excluded.account_type"),
+        account_status: eb.ref("excluded.account_status"),
+        membership_status: eb.ref("excluded.membership_status"),
+        status: eb.ref("excluded.status"),
+        claim_status: eb.ref("excluded.claim_status"),
+        management_source: eb.ref("excluded.management_source"),
+        platform_roles: eb.ref("excluded.platform_roles"),
+        mfa_enabled: eb.ref("excluded.mfa_enabled"),
+        added_to_org: eb.fn.coalesce("excluded.added_to_org", "users.added_to_org"),
+        last_seen_run_id: eb.ref("excluded.last_seen_run_id"),
+        removed_at: null,
+        updated_at: eb.ref("excluded.updated_at"),
+      })),
+    )
+    .execute();
+
+  const withGroups = unique.filter((u) => u.groupIds !== undefined);
+  if (withGroups.length > 0) {
+    await trx
+      .deleteFrom("user_groups")
+      .where("org_id", "=", orgId)
+      .where(
+        "account_id",
+        "in",
+        withGroups.map((u) => u.accountId),
+      )
+      .execute();
+    const memberships = withGroups.flatMap((u) =>
+      [...new Set(u.groupIds)].map((groupId) => ({
+        org_id: orgId,
+        account_id: u.accountId,
+        group_id: groupId,
+      })),
+    );
+    for (const chunk of chunks(memberships, 2000)) {
+      await trx.insertInto("user_groups").values(chunk).execute();
+    }
+  }
+
+  const withActivity = unique.filter((u) => u.products !== undefined);
+  await replaceActivity(
+    trx,
+    orgId,
+    runId,
+    at,
+    "bulk",
+    withActivity.map((u) => ({ accountId: u.accountId, products: u.products ?? [] })),
+  );
+}
+
+/**
+ * Replaces the activity of the given users with what was just read: upserts the new rows and
+ * deletes the users' rows this run did not confirm.
+ */
+export async function replaceActivity(
+  trx: Transaction<Database>,
+  orgId: string,
+  runId: number,
+  at: Date,
+  source: "bulk" | "per-user",
+  users: { accountId: string; products: ActivityInput[] }[],
+): Promise<void> {
+  if (users.length === 0) return;
+  const rows: NewUserProduct[] = users.flatMap((u) =>
+    uniqueBy(u.products, (p) => `${p.productKey}\u0000${p.resourceId}`).map((p) => ({
+      org_id: orgId,
+      account_id: u.accountId,
+      product_key: p.productKey,
+      resource_id: p.resourceId,
+      last_active_at: p.lastActiveAt,
+      last_active_date: p.lastActiveDate,
+      source,
+      observed_at: at,
+      run_id: runId,
+    })),
+  );
+  for (const chunk of chunks(rows, 2000)) {
+    await trx
+      .insertInto("user_products")
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(["org_id", "account_id", "product_key", "resource_id"]).doUpdateSet((eb) => ({
+          last_active_at: eb.ref("excluded.last_active_at"),
+          last_active_date: eb.ref("excluded.last_active_date"),
+          source: eb.ref("excluded.source"),
+          observed_at: eb.ref("excluded.observed_at"),
+          run_id: eb.ref("excluded.run_id"),
+        })),
+      )
+      .execute();
+  }
+  await trx
+    .deleteFrom("user_products")
+    .where("org_id", "=", orgId)
+    .where(
+      "account_id",
+      "in",
+      users.map((u) => u.accountId),
+    )
+    .where("run_id", "<>", runId)
+    .execute();
+}
+
+/** The stored activity of some users (for cross-checking two sources). */
+export async function activityOf(db: Db, orgId: string, accountIds: string[]) {
+  if (accountIds.length === 0) return [];
+  return db
+    .selectFrom("user_products")
+    .select(["account_id", "product_key", "resource_id", "last_active_date", "source"])
+    .where("org_id", "=", orgId)
+    .where("account_id", "in", accountIds)
+    .execute();
+}
+
+/**
+ * Seats granted by a group but never used get a row with no activity ("never active"),
+ * except for users whose activity read failed in this run: a failed read is no evidence.
+ */
+export async function addNeverUsedGrants(
+  trx: Transaction<Database>,
+  orgId: string,
+  runId: number,
+  at: Date,
+): Promise<void> {
+  await sql`
+    insert into user_products
+      (org_id, account_id, product_key, resource_id, last_active_at, last_active_date,
+       source, observed_at, run_id)
+    select distinct ug.org_id, ug.account_id, gg.product_key, gg.resource_id, null::timestamptz,
+           null::date, 'grant', ${at}::timestamptz, ${runId}::bigint
+    from user_groups ug
+    join group_grants gg on gg.org_id = ug.org_id and gg.group_id = ug.group_id
+    join users u on u.org_id = ug.org_id and u.account_id = ug.account_id
+    where ug.org_id = ${orgId} and gg.product_key is not null
+      and u.removed_at is null and u.last_seen_run_id = ${runId}
+      and not exists (
+        select 1 from crawl_user_checks c
+        where c.run_id = ${runId} and c.account_id = ug.account_id and c.state <> 'done'
+          and c.purpose = 'fill')
+    on conflict (org_id, account_id, product_key, resource_id) do nothing`.execute(trx);
+  // A grant row from an earlier run whose grant is gone is not evidence of anything: drop it.
+  await trx
+    .deleteFrom("user_products")
+    .where("org_id", "=", orgId)
+    .where("source", "=", "grant")
+    .where("run_id", "<>", runId)
+    .execute();
+}
+
+export async function markUsersNotSeenRemoved(
+  trx: Transaction<Database>,
+  orgId: string,
+  runId: number,
+  at: Date,
+): Promise<number> {
+  const result = await trx
+    .updateTable("users")
+    .set({ removed_at: at, updated_at: at })
+    .where("org_id", "=", orgId)
+    .where("removed_at", "is", null)
+    .where((eb) => eb.or([eb("last_seen_run_id", "is", null), eb("last_seen_run_id", "<>", runId)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Accounts seen by this run, in account order after `after` (keyset batches). */
+export async function accountsSeenInRun(
+  db: Db,
+  orgId: string,
+  runId: number,
+  after: string | null,
+  limit: number,
+): Promise<string[]> {
+  let q = db
+    .selectFrom("users")
+    .select("account_id")
+    .where("org_id", "=", orgId)
+    .where("last_seen_run_id", "=", runId);
+  if (after !== null) q = q.where("account_id", ">", after);
+  const rows = await q.orderBy("account_id").limit(limit).execute();
+  return rows.map((r) => r.account_id);
+}
+
+export async function countUsersSeenInRun(db: Db, orgId: string, runId: number) {
+  const row = await db
+    .selectFrom("users")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("org_id", "=", orgId)
+    .where("last_seen_run_id", "=", runId)
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) seen.set(key(item), item);
+  return [...seen.values()];
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,153 @@
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { createAtlassianClient, removeUser } from "../../../src/atlassian/index.ts";
+import type { ReclaimDatabase } from "../../../src/db/connect.ts";
+import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.ts";
+import { crawlSimulator, expectDatabaseMatchesOrg, TIME_SCALE } from "../../helpers/crawl.ts";
+import { describeEachBackend } from "../../helpers/database.ts";
+
+const USERS = 1200;
+
+describeEachBackend("crawl", (backend) => {
+  let sim: RunningSimulator;
+  let database: ReclaimDatabase;
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      orgs: [{ users: USERS, seed: "crawl-test" }],
+      timeScale: TIME_SCALE,
+    });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+  afterEach(async () => {
+    sim.setFaults({});
+    await database?.close();
+  });
+
+  for (const strategy of ["auto", "bulk", "per-user"] as const) {
+    it(`stores exactly what the org holds (${strategy})`, async () => {
+      database = await backend.open();
+      sim.resetStats();
+      const result = await crawlSimulator(database.db, sim, strategy);
+      expect(result.status).toBe("succeeded");
+      expect(result.users).toBe(sim.orgs[0]!.users.length);
+      await expectDatabaseMatchesOrg(database.db, sim.orgs[0]!);
+      const pages = sim.stats.byRoute["users.search"] ?? 0;
+      expect(pages).toBe(Math.ceil(USERS / 100));
+      const perUserCalls = sim.stats.byRoute["lastActive.get"] ?? 0;
+      if (strategy === "bulk") expect(perUserCalls).toBe(0);
+      if (strategy === "auto") expect(perUserCalls).toBeLessThanOrEqual(20);
+      if (strategy === "per-user") expect(perUserCalls).toBeGreaterThanOrEqual(USERS);
+      if (strategy === "auto") {
+        expect(result.sampled).toBe(10);
+        expect(result.disagreements).toBe(0);
+      }
+      const run = await database.db.selectFrom("crawl_runs").selectAll().executeTakeFirstOrThrow();
+      expect(run.status).toBe("succeeded");
+      expect(run.finished_at).toBeInstanceOf(Date);
+      const stats = await database.db.selectFrom("crawl_product_stats").selectAll().execute();
+      expect(stats.length).toBe(sim.orgs[0]!.workspaces.length);
+    });
+  }
+
+  it("ends complete and identical through 5xx faults, HTML error bodies, latency and 429 storms", async () => {
+    database = await backend.open();
+    // The server allows half the documented rate, so the client runs into 429s until it adapts.
+    const stormy = await startSimulator({
+      orgs: [{ users: 600, seed: "storm" }],
+      timeScale: TIME_SCALE,
+      rateLimits: { lastActivePerMinute: 100, defaultPerMinute: 100 },
+      faults: {
+        errorRate: 0.15,
+        statuses: [502, 503, 504],
+        htmlErrorBodies: true,
+        latencyMs: [0, 5],
+        seed: "storm",
+      },
+    });
+    try {
+      const result = await crawlSimulator(database.db, stormy, "per-user");
+      expect(result.status).toBe("succeeded");
+      expect(result.retries).toBeGreaterThan(0);
+      expect(result.rateLimited).toBeGreaterThan(0);
+      expect(stormy.stats.rateLimited).toBeGreaterThan(0);
+      expect(stormy.stats.faults).toBeGreaterThan(0);
+      await expectDatabaseMatchesOrg(database.db, stormy.orgs[0]!);
+    } finally {
+      await stormy.close();
+    }
+  });
+
+  it("restarts the user list when the API rejects a cursor as stale, and still ends identical", async () => {
+    database = await backend.open();
+    sim.setFaults({ staleCursorRate: 0.08, seed: "stale-cursors" });
+    sim.resetStats();
+    const result = await crawlSimulator(database.db, sim, "bulk");
+    expect(sim.stats.faults).toBeGreaterThan(0);
+    expect(result.status).toBe("succeeded");
+    await expectDatabaseMatchesOrg(database.db, sim.orgs[0]!);
+  });
+
+  it("marks the run incomplete and stores no activity for a user whose reads always fail", async () => {
+    database = await backend.open();
+    const victim = sim.orgs[0]!.users.find((u) => u.activity.length > 0 && u.groupIds.length > 0)!;
+    sim.setFaults({ alwaysFailAccountIds: [victim.accountId] });
+    const result = await crawlSimulator(database.db, sim, "per-user", { maxAttempts: 2 });
+    expect(result.status).toBe("incomplete");
+    expect(result.usersFailed).toBe(1);
+    await expectDatabaseMatchesOrg(database.db, sim.orgs[0]!, { failed: [victim.accountId] });
+    const errors = await database.db.selectFrom("crawl_errors").selectAll().execute();
+    expect(errors.map((e) => e.account_id)).toEqual([victim.accountId]);
+    const stats = await database.db
+      .selectFrom("crawl_runs")
+      .select(["status", "users_failed"])
+      .executeTakeFirstOrThrow();
+    expect(stats).toEqual({ status: "incomplete", users_failed: 1 });
+  });
+
+  it("marks users who left between crawls as removed, and keeps them", async () => {
+    database = await backend.open();
+    const small = await startSimulator({
+      orgs: [{ users: 150, seed: "leavers" }],
+      timeScale: TIME_SCALE,
+    });
+    try {
+      const org = small.orgs[0]!;
+      const first = await crawlSimulator(database.db, small, "bulk");
+      expect(first.status).toBe("succeeded");
+      // An unmanaged member in one directory disappears from the org once removed from it.
+      const leaver = org.users.find(
+        (u) => u.claimStatus === "unmanaged" && Object.keys(u.memberships).length === 1,
+      )!;
+      const client = createAtlassianClient({ apiKey: org.apiKey, baseUrl: small.url });
+      const directoryId = Object.keys(leaver.memberships)[0]!;
+      await removeUser(client, { orgId: org.id, directoryId, accountId: leaver.accountId });
+      expect(org.users.some((u) => u.accountId === leaver.accountId)).toBe(false);
+
+      const second = await crawlSimulator(database.db, small, "bulk");
+      expect(second.status).toBe("succeeded");
+      expect(second.removed).toBe(1);
+      const row = await database.db
+        .selectFrom("users")
+        .select(["removed_at", "last_seen_run_id"])
+        .where("account_id", "=", leaver.accountId)
+        .executeTakeFirstOrThrow();
+      expect(row.removed_at).toBeInstanceOf(Date);
+      expect(row.last_seen_run_id).toBe(first.runId);
+      const versions = await database.db
+        .selectFrom("user_versions")
+        .select(["valid_from_run_id", "valid_to_run_id", "removed"])
+        .where("account_id", "=", leaver.accountId)
+        .orderBy("valid_from_run_id")
+        .execute();
+      expect(versions).toEqual([
+        { valid_from_run_id: first.runId, valid_to_run_id: second.runId, removed: false },
+        { valid_from_run_id: second.runId, valid_to_run_id: null, removed: true },
+      ]);
+      await expectDatabaseMatchesOrg(database.db, org);
+    } finally {
+      await small.close();
+    }
+  });
+});
