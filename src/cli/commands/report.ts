@@ -1,0 +1,35 @@
+import { Command } from "commander";
+import { withRuntime } from "../../app/runtime.ts";
+import type { BuiltReport } from "../../reports/build-report.ts";
+import { buildReports } from "../../reports/build-report.ts";
+import { configFor } from "../context.ts";
+
+export function reportCommand(): Command {
+  return new Command("report")
+    .description(
+      "build the dormant-account workbook (and CSV) from each org's latest succeeded crawl",
+    )
+    .option("--out <dir>", "directory for the workbook and CSV (default: config reportsDir)")
+    .option("--org <id>", "only this org")
+    .action(async (opts: { out?: string; org?: string }, command: Command) => {
+      const config = configFor(command);
+      const built = await withRuntime(config, (runtime) =>
+        buildReports(runtime, {
+          ...(opts.out !== undefined ? { outDir: opts.out } : {}),
+          ...(opts.org !== undefined ? { orgId: opts.org } : {}),
+        }),
+      );
+      for (const r of built) {
+        console.log(r.workbookPath);
+        console.log(r.csvPath);
+        console.log(describeReport(r));
+      }
+    });
+}
+
+/** One line: who, how many dormant users and seats, and what reclaiming them would save. */
+export function describeReport(r: BuiltReport): string {
+  const s = r.summary;
+  const org = s.orgName ? `${s.orgName} (${s.orgId})` : s.orgId;
+  return `report ${r.reportId} for ${org}: ${s.totals.dormantUsers} dormant users, ${s.totals.dormantSeats}/${s.totals.billableSeats} seats dormant, projected savings ${s.savings.projectedMonthly.toFixed(2)} ${s.currency}/month (${s.savings.projectedAnnual.toFixed(2)}/year); data as of ${s.dataAsOf}`;
+}

@@ -1,0 +1,147 @@
+/**
+ * `reclaim report`: builds the dormant-account workbook (and its CSV twin) for each org from
+ * the org's latest succeeded crawl, and records a report_runs row with the ReportSummary.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Runtime } from "../app/runtime.ts";
+import {
+  deleteReportRun,
+  dormantUsersBatch,
+  dormantUserCount,
+  insertReportRun,
+  latestSucceededRuns,
+  orgTotals,
+  productStats,
+  trendRows,
+  type ReportWindow,
+  type SucceededRun,
+} from "../db/repositories/reports.repository.ts";
+import type { ReportConfig } from "../config/sections/report.ts";
+import { buildSummary, isoWeek, productName } from "./build-summary.ts";
+import { buildDormantRow, type DormantRow, type ProductColumn } from "./rows.ts";
+import type { ReportSummary } from "./summary.ts";
+import { writeWorkbook } from "./workbook.ts";
+
+export interface BuiltReport {
+  orgId: string;
+  reportId: number;
+  workbookPath: string;
+  csvPath: string;
+  summary: ReportSummary;
+}
+
+export interface BuildReportsOptions {
+  orgId?: string;
+  outDir?: string;
+  /** Dormant users read per keyset batch. */
+  batchSize?: number;
+}
+
+export class NoSucceededCrawlError extends Error {
+  override name = "NoSucceededCrawlError";
+}
+
+const DAY_MS = 86_400_000;
+
+export function reportWindow(run: SucceededRun, config: ReportConfig): ReportWindow {
+  const asOf = run.finishedAt;
+  const before = (days: number) => new Date(asOf.getTime() - days * DAY_MS);
+  return {
+    orgId: run.orgId,
+    asOf,
+    dormantBefore: before(config.dormantAfterDays),
+    graceAfter: before(config.newUserGraceDays),
+    windows: config.thresholdsDays.map((days) => ({ days, since: before(days) })),
+  };
+}
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, "-");
+}
+
+export async function buildReports(
+  runtime: Runtime,
+  options: BuildReportsOptions = {},
+): Promise<BuiltReport[]> {
+  const db = runtime.database.db;
+  const runs = await latestSucceededRuns(db, options.orgId);
+  if (runs.length === 0) {
+    const which = options.orgId ? ` for org ${options.orgId}` : "";
+    throw new NoSucceededCrawlError(
+      `no succeeded crawl${which} to build a report from: run \`reclaim crawl\` first`,
+    );
+  }
+  const outDir = options.outDir ?? runtime.config.reportsDir;
+  await mkdir(outDir, { recursive: true });
+  const built: BuiltReport[] = [];
+  for (const run of runs) built.push(await buildOne(runtime, run, outDir, options.batchSize));
+  return built;
+}
+
+async function buildOne(
+  runtime: Runtime,
+  run: SucceededRun,
+  outDir: string,
+  batchSize = 5000,
+): Promise<BuiltReport> {
+  const db = runtime.database.db;
+  const config = runtime.config.report;
+  const generatedAt = runtime.clock.now();
+  const w = reportWindow(run, config);
+  const [products, totals, dormantUsers, trend] = await Promise.all([
+    productStats(db, w),
+    orgTotals(db, run.orgId),
+    dormantUserCount(db, w),
+    trendRows(db, run.orgId, run.runId),
+  ]);
+  const summary = buildSummary({ run, generatedAt, config, totals, products, dormantUsers, trend });
+  const columns: ProductColumn[] = products.map((p) => ({
+    productKey: p.productKey,
+    resourceId: p.resourceId,
+    header: productName(p),
+  }));
+  const base = `reclaim-${safeName(run.orgId)}-${generatedAt.toISOString().slice(0, 10)}`;
+  const workbookPath = path.join(outDir, `${base}.xlsx`);
+  const csvPath = path.join(outDir, `${base}.csv`);
+  const reportId = await insertReportRun(db, {
+    orgId: run.orgId,
+    crawlRunId: run.runId,
+    generatedAt,
+    period: isoWeek(generatedAt),
+    workbookPath,
+    csvPath,
+    summary: summary as unknown as Record<string, unknown>,
+  });
+  try {
+    const ctx = { window: w, thresholdsDays: config.thresholdsDays, columns };
+    async function* batches(): AsyncIterable<DormantRow[]> {
+      let after: string | null = null;
+      for (;;) {
+        const users = await dormantUsersBatch(db, w, after, batchSize);
+        if (users.length === 0) return;
+        after = users[users.length - 1]?.accountId ?? null;
+        yield users.map((u) => buildDormantRow(u, ctx));
+        if (users.length < batchSize) return;
+      }
+    }
+    const result = await writeWorkbook({
+      workbookPath,
+      csvPath,
+      summary,
+      config,
+      columns,
+      dormantRows: batches,
+      reportId,
+    });
+    if (result.dormantRows !== dormantUsers) {
+      runtime.log.warn(
+        `report for ${run.orgId}: ${result.dormantRows} dormant rows written, ${dormantUsers} counted`,
+      );
+    }
+  } catch (error) {
+    await deleteReportRun(db, reportId);
+    throw error;
+  }
+  return { orgId: run.orgId, reportId, workbookPath, csvPath, summary };
+}

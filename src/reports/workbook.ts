@@ -1,0 +1,338 @@
+/**
+ * The dormant-account workbook, written with exceljs's streaming writer: sheets are written
+ * one after another and each row is committed as it is produced, so memory stays flat however
+ * many dormant users the org has. The CSV twin of the Dormant accounts sheet is written in the
+ * same pass. The chart is added to the Summary sheet afterwards (see zip-image.ts).
+ */
+import { once } from "node:events";
+import { createWriteStream, type WriteStream } from "node:fs";
+import ExcelJS from "exceljs";
+import type { ReportConfig } from "../config/sections/report.ts";
+import { renderDormantChart } from "./chart.ts";
+import { csvLine } from "./csv.ts";
+import { BUCKET_FILLS } from "./model.ts";
+import { dormantCells, dormantHeaders, type DormantRow, type ProductColumn } from "./rows.ts";
+import type { ReportSummary } from "./summary.ts";
+import { addImageToXlsx } from "./zip-image.ts";
+
+type Worksheet = ExcelJS.Worksheet;
+type Cell = ExcelJS.Cell;
+
+export const SHEETS = ["Summary", "Dormant accounts", "Products", "Finance", "Trend", "About"];
+const DATE_TIME = "yyyy-mm-dd hh:mm";
+const DATE = "yyyy-mm-dd";
+const MONEY = "#,##0.00";
+const HEADER_FILL: ExcelJS.Fill = {
+  type: "pattern",
+  pattern: "solid",
+  fgColor: { argb: "FF1F3B57" },
+};
+export const CHART_SIZE = { widthPx: 1000, heightPx: 420 };
+
+export interface WorkbookInput {
+  workbookPath: string;
+  csvPath: string;
+  summary: ReportSummary;
+  config: ReportConfig;
+  columns: readonly ProductColumn[];
+  /** Yields Dormant accounts rows in batches (keyset-paged from the database). */
+  dormantRows: () => AsyncIterable<readonly DormantRow[]>;
+  reportId?: number | null;
+}
+
+export interface WorkbookResult {
+  dormantRows: number;
+}
+
+function colLetter(n: number): string {
+  let s = "";
+  let x = n;
+  while (x > 0) {
+    const m = (x - 1) % 26;
+    s = String.fromCharCode(65 + m) + s;
+    x = Math.floor((x - 1) / 26);
+  }
+  return s;
+}
+
+function header(ws: Worksheet, titles: readonly string[], widths: readonly number[]): void {
+  ws.columns = titles.map((_, i) => ({ width: widths[i] ?? 14 }));
+  const row = ws.addRow([...titles]);
+  row.font = { bold: true, color: { argb: "FFFFFFFF" } };
+  row.eachCell((c) => {
+    c.fill = HEADER_FILL;
+  });
+  row.commit();
+}
+
+function freezeAndFilter(ws: Worksheet, columns: number): void {
+  ws.autoFilter = `A1:${colLetter(columns)}1`;
+}
+
+async function write(stream: WriteStream, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, "drain");
+}
+
+export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResult> {
+  const { summary, config, columns } = input;
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: input.workbookPath,
+    useStyles: true,
+    useSharedStrings: false,
+  });
+  wb.creator = "reclaim";
+  wb.created = new Date(summary.generatedAt);
+  const frozen = { views: [{ state: "frozen" as const, ySplit: 1 }] };
+
+  // Summary
+  const s = wb.addWorksheet("Summary");
+  s.columns = [{ width: 34 }, { width: 22 }, { width: 14 }, { width: 14 }, { width: 14 }];
+  const kv = (label: string, value: ExcelJS.CellValue, numFmt?: string) => {
+    const row = s.addRow([label, value]);
+    row.getCell(1).font = { bold: true };
+    if (numFmt) row.getCell(2).numFmt = numFmt;
+    row.commit();
+  };
+  const title = s.addRow([`Dormant accounts — ${summary.orgName ?? summary.orgId}`]);
+  title.font = { bold: true, size: 16 };
+  title.commit();
+  kv("Org", summary.orgName ?? summary.orgId);
+  kv("Org id", summary.orgId);
+  kv("Data as of (crawl finished, UTC)", new Date(summary.dataAsOf), DATE_TIME);
+  kv("Note", "Atlassian's activity data can lag up to 24 hours behind this time.");
+  kv("Generated (UTC)", new Date(summary.generatedAt), DATE_TIME);
+  kv("Crawl run", summary.crawlRunId);
+  kv("Dormant after (days idle)", summary.dormantAfterDays);
+  kv("Users in org", summary.totals.users);
+  kv("Billable seats", summary.totals.billableSeats);
+  kv("Dormant seats", summary.totals.dormantSeats);
+  kv("Never-active seats", summary.totals.neverActiveSeats);
+  kv("Users dormant in ≥ 1 product", summary.totals.dormantUsers);
+  kv(`Projected monthly savings (${summary.currency})`, summary.savings.projectedMonthly, MONEY);
+  kv(`Projected annual savings (${summary.currency})`, summary.savings.projectedAnnual, MONEY);
+  s.addRow([]).commit();
+  const ph = s.addRow(["Product", "Site", "Seats", "Dormant", "Never active"]);
+  ph.font = { bold: true };
+  ph.commit();
+  for (const p of summary.products) {
+    s.addRow([p.productName, p.siteUrl ?? p.resourceId, p.seats, p.dormant, p.neverActive]).commit();
+  }
+  s.addRow([]).commit();
+  const chartRow = s.addRow(["Chart: dormant seats per product and over past crawls"]);
+  chartRow.font = { italic: true };
+  chartRow.commit();
+  const chartAnchorRow = 16 + summary.products.length + 3;
+  s.commit();
+
+  // Dormant accounts (+ CSV)
+  const headers = dormantHeaders(columns);
+  const d = wb.addWorksheet("Dormant accounts", frozen);
+  const fixed = [24, 30, 28, 12, 10, 11, 16, 10];
+  const trailing = [10, 14, 12, 12, 40, 24, 30];
+  header(d, headers, [...fixed, ...columns.map(() => 18), ...trailing]);
+  freezeAndFilter(d, headers.length);
+  const firstDate = fixed.length + 1;
+  const bucketCol = fixed.length + columns.length + 2;
+  const addedCol = fixed.length + columns.length + 4;
+  const csv = createWriteStream(input.csvPath);
+  let count = 0;
+  try {
+    await write(csv, csvLine(headers));
+    for await (const batch of input.dormantRows()) {
+      for (const r of batch) {
+        const cells = dormantCells(r);
+        const row = d.addRow(cells);
+        for (let i = 0; i < columns.length; i++) {
+          const c: Cell = row.getCell(firstDate + i);
+          if (c.value instanceof Date) c.numFmt = DATE_TIME;
+        }
+        const bucket = row.getCell(bucketCol);
+        bucket.fill = { type: "pattern", pattern: "solid", fgColor: { argb: BUCKET_FILLS[r.bucket.colour] } };
+        if (r.addedToOrg) row.getCell(addedCol).numFmt = DATE;
+        row.commit();
+        await write(csv, csvLine(cells));
+        count++;
+      }
+    }
+  } finally {
+    csv.end();
+    await once(csv, "close");
+  }
+  d.commit();
+
+  // Products
+  const windows = config.thresholdsDays;
+  const pHeaders = [
+    "Product",
+    "Product key",
+    "Site",
+    "Resource id",
+    "Seats",
+    ...windows.map((w) => `Active ≤ ${w} days`),
+    "Dormant",
+    "Never active",
+    `Price / seat / month (${summary.currency})`,
+    `Reclaimable / month (${summary.currency})`,
+  ];
+  const p = wb.addWorksheet("Products", frozen);
+  header(p, pHeaders, [28, 18, 30, 38, 10, ...windows.map(() => 14), 10, 12, 18, 20]);
+  freezeAndFilter(p, pHeaders.length);
+  const dormantCol = colLetter(6 + windows.length);
+  const priceCol = colLetter(8 + windows.length);
+  const reclaimCol = colLetter(9 + windows.length);
+  summary.products.forEach((prod, i) => {
+    const r = i + 2;
+    const row = p.addRow([
+      prod.productName,
+      prod.productKey,
+      prod.siteUrl ?? "",
+      prod.resourceId,
+      prod.seats,
+      ...windows.map((w) => prod.activeWithinDays[String(w)] ?? 0),
+      prod.dormant,
+      prod.neverActive,
+      prod.pricePerSeatMonthly,
+      { formula: `ROUND(${dormantCol}${r}*${priceCol}${r},2)`, result: prod.reclaimableMonthly },
+    ]);
+    row.getCell(8 + windows.length).numFmt = MONEY;
+    row.getCell(9 + windows.length).numFmt = MONEY;
+    row.commit();
+  });
+  const last = summary.products.length + 1;
+  const totalRow = p.addRow([
+    "Total",
+    "",
+    "",
+    "",
+    { formula: `SUM(E2:E${last})`, result: summary.totals.billableSeats },
+    ...windows.map(() => ""),
+    { formula: `SUM(${dormantCol}2:${dormantCol}${last})`, result: summary.totals.dormantSeats },
+    {
+      formula: `SUM(${colLetter(7 + windows.length)}2:${colLetter(7 + windows.length)}${last})`,
+      result: summary.totals.neverActiveSeats,
+    },
+    "",
+    {
+      formula: `SUM(${reclaimCol}2:${reclaimCol}${last})`,
+      result: summary.savings.projectedMonthly,
+    },
+  ]);
+  totalRow.font = { bold: true };
+  totalRow.getCell(9 + windows.length).numFmt = MONEY;
+  totalRow.commit();
+  p.commit();
+
+  // Finance
+  const f = wb.addWorksheet("Finance", frozen);
+  const fHeaders = [
+    "Product",
+    `Price / seat / month (${summary.currency})`,
+    `Price / seat / year (${summary.currency})`,
+    "Dormant seats (current threshold)",
+    `Projected monthly savings (${summary.currency})`,
+    `Projected annual savings (${summary.currency})`,
+  ];
+  header(f, fHeaders, [28, 20, 20, 18, 22, 22]);
+  summary.products.forEach((prod, i) => {
+    const r = i + 2;
+    const row = f.addRow([
+      prod.productName,
+      { formula: `Products!${priceCol}${r}`, result: prod.pricePerSeatMonthly },
+      { formula: `B${r}*12`, result: Math.round(prod.pricePerSeatMonthly * 12 * 100) / 100 },
+      { formula: `Products!${dormantCol}${r}`, result: prod.dormant },
+      { formula: `Products!${reclaimCol}${r}`, result: prod.reclaimableMonthly },
+      { formula: `ROUND(E${r}*12,2)`, result: Math.round(prod.reclaimableMonthly * 12 * 100) / 100 },
+    ]);
+    for (const c of [2, 3, 5, 6]) row.getCell(c).numFmt = MONEY;
+    row.commit();
+  });
+  const fTotal = f.addRow([
+    "Total",
+    "",
+    "",
+    { formula: `SUM(D2:D${last})`, result: summary.totals.dormantSeats },
+    { formula: `SUM(E2:E${last})`, result: summary.savings.projectedMonthly },
+    { formula: `ROUND(E${last + 1}*12,2)`, result: summary.savings.projectedAnnual },
+  ]);
+  fTotal.font = { bold: true };
+  fTotal.getCell(5).numFmt = MONEY;
+  fTotal.getCell(6).numFmt = MONEY;
+  fTotal.commit();
+  f.addRow([]).commit();
+  f.addRow([`Billing: ${summary.billing}; prices from the config file (report.pricesPerSeatMonthly) over list-price defaults.`]).commit();
+  f.addRow([]).commit();
+  const th = f.addRow(["If the dormant threshold were…", `Projected monthly savings (${summary.currency})`, `Projected annual savings (${summary.currency})`]);
+  th.font = { bold: true };
+  th.commit();
+  for (const days of summary.thresholdsDays) {
+    const m = summary.savings.monthlyByThreshold[String(days)] ?? 0;
+    const row = f.addRow([`${days} days`, m, Math.round(m * 12 * 100) / 100]);
+    row.getCell(2).numFmt = MONEY;
+    row.getCell(3).numFmt = MONEY;
+    row.commit();
+  }
+  f.addRow([]).commit();
+  const rs = f.addRow(["Realized savings from past actions"]);
+  rs.font = { bold: true };
+  rs.commit();
+  f.addRow([
+    "None yet: Reclaim does not take actions (the policy step does not exist yet), so there is nothing realized to report.",
+  ]).commit();
+  f.commit();
+
+  // Trend
+  const keys = [...new Set(summary.products.map((x) => x.productKey))];
+  for (const t of summary.trend) for (const k of Object.keys(t.dormantByProduct)) if (!keys.includes(k)) keys.push(k);
+  const t = wb.addWorksheet("Trend", frozen);
+  header(t, ["Crawl run", "Finished (UTC)", ...keys.map((k) => `Dormant: ${k}`)], [10, 18, ...keys.map(() => 20)]);
+  for (const point of summary.trend) {
+    const row = t.addRow([point.crawlRunId, new Date(point.at), ...keys.map((k) => point.dormantByProduct[k] ?? 0)]);
+    row.getCell(2).numFmt = DATE_TIME;
+    row.commit();
+  }
+  t.commit();
+
+  // About
+  const a = wb.addWorksheet("About");
+  a.columns = [{ width: 32 }, { width: 100 }];
+  const about: [string, ExcelJS.CellValue][] = [
+    ["Thresholds (days idle)", summary.thresholdsDays.join(", ")],
+    ["Dormant after (days)", summary.dormantAfterDays],
+    ["New-user grace period (days)", config.newUserGraceDays],
+    [
+      "Idle buckets",
+      `green < ${summary.thresholdsDays[1] ?? 60}; yellow ${summary.thresholdsDays[1] ?? 60}–${summary.thresholdsDays[2] ?? 90}; orange ${summary.thresholdsDays[2] ?? 90}–${summary.thresholdsDays[3] ?? 180}; red > ${summary.thresholdsDays[3] ?? 180} or never active`,
+    ],
+    [
+      "What counts as active",
+      "Atlassian records a user as active in a product when they view a page in it for at least 2 seconds; last-active dates come from Atlassian's organization APIs.",
+    ],
+    [
+      "Billable seat",
+      "An Atlassian account (not an app or customer) with active org membership and access to the product.",
+    ],
+    [
+      "Days idle",
+      "Days since the last activity in the user's most idle dormant product; empty when a dormant product was never used.",
+    ],
+    ["Data freshness", `Crawl finished ${summary.dataAsOf}; Atlassian's activity data can lag up to 24 hours.`],
+    ["Crawl run id", summary.crawlRunId],
+    ["Report id", input.reportId ?? "(assigned when saved)"],
+    ["Generated (UTC)", summary.generatedAt],
+  ];
+  for (const [k, v] of about) {
+    const row = a.addRow([k, v]);
+    row.getCell(1).font = { bold: true };
+    row.getCell(2).alignment = { wrapText: true };
+    row.commit();
+  }
+  a.commit();
+
+  await wb.commit();
+  await addImageToXlsx(input.workbookPath, 1, renderDormantChart(summary), {
+    col: 0,
+    row: chartAnchorRow,
+    ...CHART_SIZE,
+  });
+  return { dormantRows: count };
+}

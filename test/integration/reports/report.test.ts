@@ -1,0 +1,269 @@
+import { readFile } from "node:fs/promises";
+import ExcelJS from "exceljs";
+import JSZip from "jszip";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ReclaimDatabase } from "../../../src/db/connect.ts";
+import { buildReports, type BuiltReport } from "../../../src/reports/build-report.ts";
+import { BUCKET_FILLS, idleBucket } from "../../../src/reports/model.ts";
+import { fixedClock } from "../../../src/shared/clock.ts";
+import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.ts";
+import { crawlSimulator, TIME_SCALE } from "../../helpers/crawl.ts";
+import { describeEachBackend } from "../../helpers/database.ts";
+import { reportRuntime } from "../../helpers/report-fixture.ts";
+
+const USERS = 800;
+const DAY = 86_400_000;
+
+/** Parses one RFC 4180 CSV document (quoted fields, doubled quotes, CRLF). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      row.push(field);
+      field = "";
+    } else if (ch === "\r" && text[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i++;
+    } else field += ch;
+  }
+  if (field !== "" || row.length > 0) rows.push([...row, field]);
+  return rows;
+}
+
+function cellText(v: ExcelJS.CellValue): string {
+  if (v === null || v === undefined) return "";
+  if (v instanceof Date) return v.toISOString().slice(0, 19);
+  if (typeof v === "object" && "result" in v) return cellText(v.result);
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+function csvText(s: string): string {
+  return /^\d{4}-\d{2}-\d{2}T/.test(s) ? s.slice(0, 19) : s.replace(/^'(?=[=+\-@])/, "");
+}
+
+function num(v: ExcelJS.CellValue): number {
+  if (typeof v === "number") return v;
+  if (v && typeof v === "object" && "result" in v) return Number(v.result);
+  return Number(v);
+}
+
+function sheetRows(ws: ExcelJS.Worksheet): ExcelJS.CellValue[][] {
+  const out: ExcelJS.CellValue[][] = [];
+  ws.eachRow({ includeEmpty: false }, (row) => {
+    const vals: ExcelJS.CellValue[] = [];
+    for (let c = 1; c <= ws.columnCount; c++) vals.push(row.getCell(c).value);
+    out.push(vals);
+  });
+  return out;
+}
+
+describeEachBackend("dormant-account report", (backend) => {
+  let sim: RunningSimulator;
+  let database: ReclaimDatabase;
+  let report: BuiltReport;
+  let wb: ExcelJS.Workbook;
+  const now = new Date(Date.now() + 60_000);
+
+  beforeAll(async () => {
+    sim = await startSimulator({ orgs: [{ users: USERS, seed: "report" }], timeScale: TIME_SCALE });
+    database = await backend.open();
+    expect((await crawlSimulator(database.db, sim, "bulk")).status).toBe("succeeded");
+    expect((await crawlSimulator(database.db, sim, "bulk")).status).toBe("succeeded");
+    const runtime = await reportRuntime(database, fixedClock(now));
+    const built = await buildReports(runtime);
+    expect(built).toHaveLength(1);
+    report = built[0]!;
+    wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(report.workbookPath);
+  }, 240_000);
+  afterAll(async () => {
+    await database?.close();
+    await sim?.close();
+  });
+
+  it("has every sheet and records the report run", async () => {
+    expect(wb.worksheets.map((w) => w.name)).toEqual([
+      "Summary",
+      "Dormant accounts",
+      "Products",
+      "Finance",
+      "Trend",
+      "About",
+    ]);
+    expect(report.workbookPath).toMatch(/reclaim-.+-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    const run = await database.db
+      .selectFrom("report_runs")
+      .selectAll()
+      .where("report_id", "=", report.reportId)
+      .executeTakeFirstOrThrow();
+    expect(run.period).toMatch(/^\d{4}-W\d{2}$/);
+    expect((run.summary as { totals: { dormantUsers: number } }).totals.dormantUsers).toBe(
+      report.summary.totals.dormantUsers,
+    );
+  });
+
+  it("lists exactly the dormant users an independent query finds, with the right columns", async () => {
+    const run = await database.db
+      .selectFrom("crawl_runs")
+      .select(["run_id", "finished_at"])
+      .where("status", "=", "succeeded")
+      .orderBy("run_id", "desc")
+      .executeTakeFirstOrThrow();
+    const asOf = run.finished_at!;
+    const cutoff = new Date(asOf.getTime() - 90 * DAY);
+    const expected = await sql<{ account_id: string; email: string | null; min_active: Date | null; never: boolean }>`
+      select u.account_id, u.email,
+             min(up.last_active_at) filter (where up.last_active_at <= ${cutoff}) as min_active,
+             bool_or(up.last_active_at is null) as never
+      from users u join user_products up on up.org_id = u.org_id and up.account_id = u.account_id
+      where u.removed_at is null and u.membership_status = 'active' and u.account_type = 'atlassian'
+        and (up.last_active_at is null or up.last_active_at <= ${cutoff})
+      group by u.account_id, u.email order by u.account_id`.execute(database.db);
+    expect(expected.rows.length).toBeGreaterThan(0);
+
+    const ws = wb.getWorksheet("Dormant accounts")!;
+    const rows = sheetRows(ws);
+    const headers = rows[0]!.map(cellText);
+    const body = rows.slice(1);
+    expect(body.length).toBe(expected.rows.length);
+    expect(report.summary.totals.dormantUsers).toBe(expected.rows.length);
+    expect(ws.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
+
+    const col = (name: string) => headers.indexOf(name);
+    const byId = new Map(body.map((r) => [cellText(r[col("Account ID")]), r]));
+    for (const e of expected.rows.slice(0, 25)) {
+      const r = byId.get(e.account_id);
+      expect(r, e.account_id).toBeDefined();
+      expect(cellText(r![col("Email")])).toBe(e.email ?? "");
+      expect(cellText(r![col("Never active")])).toBe(e.never ? "yes" : "no");
+      const days = r![col("Days idle")];
+      if (e.never) expect(days ?? null).toBeNull();
+      else {
+        const want = Math.floor((asOf.getTime() - new Date(e.min_active!).getTime()) / DAY);
+        expect(days).toBe(want);
+      }
+    }
+
+    // Buckets and colours follow days idle.
+    const bucketIdx = col("Idle bucket");
+    ws.eachRow((row, n) => {
+      if (n === 1) return;
+      const days = row.getCell(col("Days idle") + 1).value;
+      const bucket = idleBucket(typeof days === "number" ? days : null, [30, 60, 90, 180]);
+      const cell = row.getCell(bucketIdx + 1);
+      expect(cell.value).toBe(bucket.label);
+      const fill = cell.fill as ExcelJS.FillPattern;
+      expect(fill.fgColor?.argb).toBe(BUCKET_FILLS[bucket.colour]);
+    });
+    const actions = new Set(body.map((r) => cellText(r[col("Suggested action")])));
+    for (const a of actions) {
+      expect([
+        "leave: admin",
+        "leave: bot",
+        "leave: new user in grace period",
+        "change in the IdP",
+        "remove product access",
+        "suspend",
+      ]).toContain(a);
+    }
+  });
+
+  it("writes a CSV with the same rows as the dormant sheet", async () => {
+    const csv = parseCsv(await readFile(report.csvPath, "utf8"));
+    const sheet = sheetRows(wb.getWorksheet("Dormant accounts")!);
+    expect(csv.length).toBe(sheet.length);
+    for (let i = 0; i < sheet.length; i++) {
+      expect(csv[i]!.map(csvText)).toEqual(sheet[i]!.map(cellText));
+    }
+  });
+
+  it("reconciles totals across Summary, Products and Finance", () => {
+    const s = report.summary;
+    const products = sheetRows(wb.getWorksheet("Products")!);
+    const ph = products[0]!.map(cellText);
+    const body = products.slice(1, -1);
+    const total = products[products.length - 1]!;
+    expect(body.length).toBe(s.products.length);
+    const seats = body.reduce((a, r) => a + num(r[ph.indexOf("Seats")]), 0);
+    const dormant = body.reduce((a, r) => a + num(r[ph.indexOf("Dormant")]), 0);
+    const reclaimIdx = ph.findIndex((h) => h.startsWith("Reclaimable"));
+    const priceIdx = ph.findIndex((h) => h.startsWith("Price"));
+    for (const r of body) {
+      expect(num(r[reclaimIdx])).toBeCloseTo(num(r[ph.indexOf("Dormant")]) * num(r[priceIdx]), 2);
+    }
+    const reclaim = body.reduce((a, r) => a + num(r[reclaimIdx]), 0);
+    expect(seats).toBe(s.totals.billableSeats);
+    expect(dormant).toBe(s.totals.dormantSeats);
+    expect(num(total[ph.indexOf("Seats")])).toBe(seats);
+    expect(reclaim).toBeCloseTo(s.savings.projectedMonthly, 2);
+
+    const fin = sheetRows(wb.getWorksheet("Finance")!);
+    const ftotal = fin.find((r) => cellText(r[0]) === "Total")!;
+    expect(num(ftotal[3])).toBe(dormant);
+    expect(num(ftotal[4])).toBeCloseTo(s.savings.projectedMonthly, 2);
+    expect(num(ftotal[5])).toBeCloseTo(s.savings.projectedAnnual, 2);
+
+    const summary = sheetRows(wb.getWorksheet("Summary")!);
+    const value = (label: string) => summary.find((r) => cellText(r[0]).startsWith(label))?.[1];
+    expect(num(value("Billable seats"))).toBe(seats);
+    expect(num(value("Dormant seats"))).toBe(dormant);
+    expect(num(value("Users dormant"))).toBe(s.totals.dormantUsers);
+    expect(num(value("Projected monthly savings"))).toBeCloseTo(reclaim, 2);
+  });
+
+  it("has a trend point per succeeded crawl and the chart image", async () => {
+    expect(report.summary.trend).toHaveLength(2);
+    const trend = sheetRows(wb.getWorksheet("Trend")!);
+    expect(trend.length).toBe(3);
+    const images = wb.getWorksheet("Summary")!.getImages();
+    expect(images).toHaveLength(1);
+    const media = wb.getImage(Number(images[0]!.imageId));
+    expect(media.extension).toBe("png");
+    const zip = await JSZip.loadAsync(await readFile(report.workbookPath));
+    for (const name of [
+      "xl/media/image1.png",
+      "xl/drawings/drawing1.xml",
+      "xl/drawings/_rels/drawing1.xml.rels",
+      "xl/worksheets/_rels/sheet1.xml.rels",
+    ]) {
+      expect(zip.file(name), name).not.toBeNull();
+    }
+    const png = await zip.file("xl/media/image1.png")!.async("nodebuffer");
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    expect(await zip.file("xl/worksheets/sheet1.xml")!.async("string")).toMatch(/<drawing r:id=/);
+  });
+});
+
+describeEachBackend("report without a crawl", (backend) => {
+  it("fails with a clear error when no crawl succeeded", async () => {
+    const database = await backend.open();
+    try {
+      const runtime = await reportRuntime(database, fixedClock("2026-11-28T12:00:00Z"));
+      await expect(buildReports(runtime)).rejects.toThrow(/run `reclaim crawl` first/);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe("csv parser used by these tests", () => {
+  it("reads quoted fields", () => {
+    expect(parseCsv('a,"b,""c"""\r\n')).toEqual([["a", 'b,"c"']]);
+  });
+});
