@@ -1,3 +1,30 @@
 /** Table types owned by the email feature (see migrations/2026-11-28T02-email-deliveries.ts). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface EmailTables {}
+import type { Generated, Selectable } from "kysely";
+import type { Timestamp, TimestampWithDefault } from "../schema.ts";
+
+export type DeliveryStatus = "sending" | "sent" | "failed";
+
+export interface EmailDeliveriesTable {
+  delivery_id: Generated<number>;
+  org_id: string;
+  period: string;
+  audience: string;
+  recipient: string;
+  report_id: number | null;
+  status: DeliveryStatus;
+  attempts: Generated<number>;
+  sends: Generated<number>;
+  transport: string | null;
+  message_id: string | null;
+  location: string | null;
+  last_error: string | null;
+  claimed_at: Timestamp;
+  sent_at: Timestamp | null;
+  updated_at: TimestampWithDefault;
+}
+
+export type EmailDelivery = Selectable<EmailDeliveriesTable>;
+
+export interface EmailTables {
+  email_deliveries: EmailDeliveriesTable;
+}
