@@ -29,3 +29,25 @@ export function parsePositiveInt(flag: string) {
     return n;
   };
 }
+
+/**
+ * Runs `fn` with a signal that aborts on SIGINT/SIGTERM, so long work stops at a safe point
+ * (a crawl keeps its checkpoint and resumes next time) and resources close in `finally`.
+ * A second signal exits at once.
+ */
+export async function untilInterrupted<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${signal}: stopping at the next safe point (again to exit now)…\n`);
+    controller.abort(new Error(`interrupted by ${signal}; run the command again to resume`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

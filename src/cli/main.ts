@@ -8,7 +8,11 @@ import { ConfigError } from "../config/config.ts";
 import { DatabaseConnectionError } from "../db/connect.ts";
 import { configCommand } from "./commands/config.ts";
 import { crawlCommand } from "./commands/crawl.ts";
+import { demoCommand } from "./commands/demo.ts";
+import { emailCommand } from "./commands/email.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { reportCommand } from "./commands/report.ts";
+import { runCommand } from "./commands/run.ts";
 import { simulatorCommand } from "./commands/simulator.ts";
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from "./context.ts";
 
@@ -40,7 +44,11 @@ API keys), then run \`reclaim run\`. Every command has --help.`,
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
 
+program.addCommand(demoCommand());
+program.addCommand(runCommand());
 program.addCommand(crawlCommand());
+program.addCommand(reportCommand());
+program.addCommand(emailCommand());
 program.addCommand(simulatorCommand());
 program.addCommand(migrateCommand());
 program.addCommand(configCommand());

@@ -3,7 +3,7 @@ import { withRuntime } from "../../app/runtime.ts";
 import { crawlStrategies } from "../../config/sections/crawl.ts";
 import { crawlConfiguredOrgs } from "../../crawl/crawl-all.ts";
 import type { CrawlOrgResult } from "../../crawl/crawl-org.ts";
-import { configFor, EXIT_FAILURE } from "../context.ts";
+import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
 import { formatDuration, progressPrinter } from "../progress.ts";
 
 export function crawlCommand(): Command {
@@ -36,7 +36,9 @@ as inactive.`,
       const results = await withRuntime(config, async (runtime) => {
         const progress = progressPrinter();
         try {
-          return await crawlConfiguredOrgs(runtime, { onProgress: progress.update });
+          return await untilInterrupted((signal) =>
+            crawlConfiguredOrgs(runtime, { onProgress: progress.update, signal }),
+          );
         } finally {
           progress.end();
         }
