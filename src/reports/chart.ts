@@ -82,9 +82,7 @@ export function renderDormantChart(summary: ReportSummary): Buffer {
   const tw = 400;
   const trend = summary.trend;
   const keys = products.map((p) => p.productKey).filter((k, i, a) => a.indexOf(k) === i);
-  const maxTrend = niceMax(
-    Math.max(0, ...trend.flatMap((t) => Object.values(t.dormantByProduct))),
-  );
+  const maxTrend = niceMax(Math.max(0, ...trend.flatMap((t) => Object.values(t.dormantByProduct))));
   axes(ctx, font, tx, by, tw, bh, maxTrend);
   ctx.fillStyle = "#222222";
   ctx.font = `bold 13px "${font}"`;

@@ -1,6 +1,12 @@
 /** Builds the Dormant accounts row model from stored rows (pure). */
 import type { DormantUserRow, ReportWindow } from "../db/repositories/reports.repository.ts";
-import { daysIdle, idleBucket, suggestedAction, type IdleBucket, type SuggestedAction } from "./model.ts";
+import {
+  daysIdle,
+  idleBucket,
+  suggestedAction,
+  type IdleBucket,
+  type SuggestedAction,
+} from "./model.ts";
 
 export interface ProductColumn {
   productKey: string;

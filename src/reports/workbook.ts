@@ -115,7 +115,13 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
   ph.font = { bold: true };
   ph.commit();
   for (const p of summary.products) {
-    s.addRow([p.productName, p.siteUrl ?? p.resourceId, p.seats, p.dormant, p.neverActive]).commit();
+    s.addRow([
+      p.productName,
+      p.siteUrl ?? p.resourceId,
+      p.seats,
+      p.dormant,
+      p.neverActive,
+    ]).commit();
   }
   s.addRow([]).commit();
   const chartRow = s.addRow(["Chart: dormant seats per product and over past crawls"]);
@@ -147,7 +153,11 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
           if (c.value instanceof Date) c.numFmt = DATE_TIME;
         }
         const bucket = row.getCell(bucketCol);
-        bucket.fill = { type: "pattern", pattern: "solid", fgColor: { argb: BUCKET_FILLS[r.bucket.colour] } };
+        bucket.fill = {
+          type: "pattern",
+          pattern: "solid",
+          fgColor: { argb: BUCKET_FILLS[r.bucket.colour] },
+        };
         if (r.addedToOrg) row.getCell(addedCol).numFmt = DATE;
         row.commit();
         await write(csv, csvLine(cells));
@@ -241,7 +251,10 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
       { formula: `B${r}*12`, result: Math.round(prod.pricePerSeatMonthly * 12 * 100) / 100 },
       { formula: `Products!${dormantCol}${r}`, result: prod.dormant },
       { formula: `Products!${reclaimCol}${r}`, result: prod.reclaimableMonthly },
-      { formula: `ROUND(E${r}*12,2)`, result: Math.round(prod.reclaimableMonthly * 12 * 100) / 100 },
+      {
+        formula: `ROUND(E${r}*12,2)`,
+        result: Math.round(prod.reclaimableMonthly * 12 * 100) / 100,
+      },
     ]);
     for (const c of [2, 3, 5, 6]) row.getCell(c).numFmt = MONEY;
     row.commit();
@@ -259,9 +272,15 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
   fTotal.getCell(6).numFmt = MONEY;
   fTotal.commit();
   f.addRow([]).commit();
-  f.addRow([`Billing: ${summary.billing}; prices from the config file (report.pricesPerSeatMonthly) over list-price defaults.`]).commit();
+  f.addRow([
+    `Billing: ${summary.billing}; prices from the config file (report.pricesPerSeatMonthly) over list-price defaults.`,
+  ]).commit();
   f.addRow([]).commit();
-  const th = f.addRow(["If the dormant threshold were…", `Projected monthly savings (${summary.currency})`, `Projected annual savings (${summary.currency})`]);
+  const th = f.addRow([
+    "If the dormant threshold were…",
+    `Projected monthly savings (${summary.currency})`,
+    `Projected annual savings (${summary.currency})`,
+  ]);
   th.font = { bold: true };
   th.commit();
   for (const days of summary.thresholdsDays) {
@@ -282,11 +301,20 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
 
   // Trend
   const keys = [...new Set(summary.products.map((x) => x.productKey))];
-  for (const t of summary.trend) for (const k of Object.keys(t.dormantByProduct)) if (!keys.includes(k)) keys.push(k);
+  for (const t of summary.trend)
+    for (const k of Object.keys(t.dormantByProduct)) if (!keys.includes(k)) keys.push(k);
   const t = wb.addWorksheet("Trend", frozen);
-  header(t, ["Crawl run", "Finished (UTC)", ...keys.map((k) => `Dormant: ${k}`)], [10, 18, ...keys.map(() => 20)]);
+  header(
+    t,
+    ["Crawl run", "Finished (UTC)", ...keys.map((k) => `Dormant: ${k}`)],
+    [10, 18, ...keys.map(() => 20)],
+  );
   for (const point of summary.trend) {
-    const row = t.addRow([point.crawlRunId, new Date(point.at), ...keys.map((k) => point.dormantByProduct[k] ?? 0)]);
+    const row = t.addRow([
+      point.crawlRunId,
+      new Date(point.at),
+      ...keys.map((k) => point.dormantByProduct[k] ?? 0),
+    ]);
     row.getCell(2).numFmt = DATE_TIME;
     row.commit();
   }
@@ -315,7 +343,10 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
       "Days idle",
       "Days since the last activity in the user's most idle dormant product; empty when a dormant product was never used.",
     ],
-    ["Data freshness", `Crawl finished ${summary.dataAsOf}; Atlassian's activity data can lag up to 24 hours.`],
+    [
+      "Data freshness",
+      `Crawl finished ${summary.dataAsOf}; Atlassian's activity data can lag up to 24 hours.`,
+    ],
     ["Crawl run id", summary.crawlRunId],
     ["Report id", input.reportId ?? "(assigned when saved)"],
     ["Generated (UTC)", summary.generatedAt],

@@ -127,7 +127,12 @@ describeEachBackend("dormant-account report", (backend) => {
       .executeTakeFirstOrThrow();
     const asOf = run.finished_at!;
     const cutoff = new Date(asOf.getTime() - 90 * DAY);
-    const expected = await sql<{ account_id: string; email: string | null; min_active: Date | null; never: boolean }>`
+    const expected = await sql<{
+      account_id: string;
+      email: string | null;
+      min_active: Date | null;
+      never: boolean;
+    }>`
       select u.account_id, u.email,
              min(up.last_active_at) filter (where up.last_active_at <= ${cutoff}) as min_active,
              bool_or(up.last_active_at is null) as never
