@@ -1,13 +1,17 @@
 /**
  * exceljs's streaming WorksheetWriter cannot add images, so the chart is added afterwards: the
- * streamed workbook is re-zipped with a drawing on one sheet. Entries that are not touched
- * (the large sheet XML) keep their compressed bytes and pass through unchanged.
+ * streamed workbook is copied entry by entry into a new zip (yauzl reads, yazl writes), with the
+ * few small parts that change (one sheet's XML and rels, the content types) edited on the way and
+ * the drawing and picture added. Large entries (the Dormant accounts sheet) are streamed through,
+ * never held in memory, so the copy costs time in proportion to the workbook but no memory.
  */
 import { createWriteStream } from "node:fs";
-import { readFile, rename } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
-import JSZip from "jszip";
-
+import yauzl from "yauzl";
+import yazl from "yazl";
 export interface ImageAnchor {
   /** 0-based column and row of the top-left corner. */
   col: number;
@@ -35,23 +39,71 @@ export async function addImageToXlsx(
   png: Buffer,
   anchor: ImageAnchor,
 ): Promise<void> {
-  const zip = await JSZip.loadAsync(await readFile(file));
   const sheetPath = `xl/worksheets/sheet${sheetIndex}.xml`;
   const relsPath = `xl/worksheets/_rels/sheet${sheetIndex}.xml.rels`;
-  const sheet = await zip.file(sheetPath)?.async("string");
-  if (sheet === undefined) throw new Error(`workbook has no ${sheetPath}`);
+  const tmp = `${file}.tmp`;
+  const source = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false });
+  const target = new yazl.ZipFile();
+  const written = pipeline(target.outputStream, createWriteStream(tmp));
+  try {
+    let sawSheet = false;
+    let sawRels = false;
+    for await (const entry of source.eachEntry()) {
+      const name = entry.fileName.replace(/^\/+/, "");
+      const open = () => source.openReadStreamPromise(entry);
+      if (name === sheetPath) {
+        sawSheet = true;
+        target.addBuffer(Buffer.from(withDrawing(await text(open()))), name);
+      } else if (name === relsPath) {
+        sawRels = true;
+        target.addBuffer(Buffer.from(withDrawingRel(await text(open()))), name);
+      } else if (name === "[Content_Types].xml") {
+        target.addBuffer(Buffer.from(withDrawingTypes(await text(open()))), name);
+      } else if (entry.fileName.endsWith("/")) {
+        target.addEmptyDirectory(name);
+      } else {
+        // Lazy: yazl opens each stream only when it is that entry's turn to be written.
+        target.addReadStreamLazy(name, (cb) => {
+          open().then(
+            (stream) => cb(null, stream),
+            (error: unknown) => cb(error, undefined as unknown as Readable),
+          );
+        });
+      }
+    }
+    if (!sawSheet) throw new Error(`workbook has no ${sheetPath}`);
+    if (!sawRels) target.addBuffer(Buffer.from(withDrawingRel(EMPTY_RELS)), relsPath);
+    target.addBuffer(png, "xl/media/image1.png", { compress: false });
+    target.addBuffer(Buffer.from(drawingXml(anchor)), "xl/drawings/drawing1.xml");
+    target.addBuffer(Buffer.from(DRAWING_RELS), "xl/drawings/_rels/drawing1.xml.rels");
+    target.end();
+    await written;
+    await rename(tmp, file);
+  } catch (error) {
+    target.outputStream.resume();
+    await written.catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw error;
+  } finally {
+    source.close();
+  }
+}
 
-  let rels =
-    (await zip.file(relsPath)?.async("string")) ??
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>`;
-  let n = 1;
-  while (rels.includes(`Id="rIdImg${n}"`)) n++;
-  const relId = `rIdImg${n}`;
-  rels = rels.replace(
+async function text(stream: Promise<Readable>): Promise<string> {
+  return (await buffer(await stream)).toString("utf8");
+}
+
+const DRAWING_REL_ID = "rIdReclaimChart";
+const EMPTY_RELS = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>`;
+
+function withDrawingRel(rels: string): string {
+  return rels.replace(
     "</Relationships>",
-    `<Relationship Id="${relId}" Type="${REL_DRAWING}" Target="../drawings/drawing1.xml"/></Relationships>`,
+    `<Relationship Id="${DRAWING_REL_ID}" Type="${REL_DRAWING}" Target="../drawings/drawing1.xml"/></Relationships>`,
   );
+}
 
+function withDrawing(sheet: string): string {
   let xml = sheet;
   if (!/<worksheet[^>]*xmlns:r=/.test(xml)) {
     xml = xml.replace(
@@ -59,37 +111,24 @@ export async function addImageToXlsx(
       '<worksheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"',
     );
   }
-  // CT_Worksheet order: <drawing> comes before legacyDrawing, tableParts and extLst.
-  const drawing = `<drawing r:id="${relId}"/>`;
-  const before = /<(legacyDrawing|legacyDrawingHF|picture|oleObjects|controls|webPublishItems|tableParts|extLst)\b/.exec(
-    xml,
-  );
-  xml =
-    before === null
-      ? xml.replace("</worksheet>", `${drawing}</worksheet>`)
-      : `${xml.slice(0, before.index)}${drawing}${xml.slice(before.index)}`;
+  // CT_Worksheet order: <drawing> comes before legacyDrawing, picture, tableParts and extLst.
+  const drawing = `<drawing r:id="${DRAWING_REL_ID}"/>`;
+  const before =
+    /<(legacyDrawing|legacyDrawingHF|picture|oleObjects|controls|webPublishItems|tableParts|extLst)\b/.exec(
+      xml,
+    );
+  return before === null
+    ? xml.replace("</worksheet>", `${drawing}</worksheet>`)
+    : `${xml.slice(0, before.index)}${drawing}${xml.slice(before.index)}`;
+}
 
-  let types = await zip.file("[Content_Types].xml")?.async("string");
-  if (types === undefined) throw new Error("workbook has no [Content_Types].xml");
-  if (!/Extension="png"/.test(types)) {
-    types = types.replace("<Default ", '<Default Extension="png" ContentType="image/png"/><Default ');
+function withDrawingTypes(types: string): string {
+  let xml = types;
+  if (!/Extension="png"/.test(xml)) {
+    xml = xml.replace("<Default ", '<Default Extension="png" ContentType="image/png"/><Default ');
   }
-  types = types.replace(
+  return xml.replace(
     "</Types>",
     '<Override PartName="/xl/drawings/drawing1.xml" ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/></Types>',
   );
-
-  zip.file(sheetPath, xml);
-  zip.file(relsPath, rels);
-  zip.file("xl/media/image1.png", png);
-  zip.file("xl/drawings/drawing1.xml", drawingXml(anchor));
-  zip.file("xl/drawings/_rels/drawing1.xml.rels", DRAWING_RELS);
-  zip.file("[Content_Types].xml", types);
-
-  const tmp = `${file}.tmp`;
-  await pipeline(
-    zip.generateNodeStream({ type: "nodebuffer", streamFiles: true, compression: "DEFLATE" }),
-    createWriteStream(tmp),
-  );
-  await rename(tmp, file);
 }
