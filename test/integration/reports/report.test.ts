@@ -3,6 +3,7 @@ import ExcelJS from "exceljs";
 import JSZip from "jszip";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as XLSX from "xlsx";
 import type { ReclaimDatabase } from "../../../src/db/connect.ts";
 import { buildReports, type BuiltReport } from "../../../src/reports/build-report.ts";
 import { BUCKET_FILLS, idleBucket } from "../../../src/reports/model.ts";
@@ -252,6 +253,18 @@ describeEachBackend("dormant-account report", (backend) => {
     const png = await zip.file("xl/media/image1.png")!.async("nodebuffer");
     expect(png.subarray(1, 4).toString()).toBe("PNG");
     expect(await zip.file("xl/worksheets/sheet1.xml")!.async("string")).toMatch(/<drawing r:id=/);
+  });
+
+  it("opens in a second, independent reader (SheetJS) with the same sheets, rows and totals", async () => {
+    const book = XLSX.read(await readFile(report.workbookPath), { cellDates: true });
+    expect(book.SheetNames).toEqual(wb.worksheets.map((w) => w.name));
+    const dormant = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets["Dormant accounts"]!, {
+      header: 1,
+    });
+    expect(dormant.length).toBe(report.summary.totals.dormantUsers + 1);
+    const products = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets.Products!, { header: 1 });
+    const total = products.find((row) => row[0] === "Total");
+    expect(total?.[4]).toBe(report.summary.totals.billableSeats);
   });
 });
 
