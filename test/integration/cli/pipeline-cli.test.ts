@@ -78,6 +78,30 @@ describe("reclaim run", () => {
     expect(refused.stdout + refused.stderr).not.toContain(sim.apiKey);
   });
 
+  it("runs step by step: report needs a crawl, then builds the workbook; email --dry-run sends nothing", async () => {
+    const dir = tempDir();
+    const common = ["--data-dir", path.join(dir, "data"), "--reports-dir", dir];
+    const early = await runCli(["report", ...common], { env: env({}) });
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/no succeeded crawl.*reclaim crawl/);
+
+    expect((await runCli(["crawl", ...common], { env: env({}) })).code).toBe(0);
+    const report = await runCli(["report", ...common], { env: env({}) });
+    expect(report.code, report.stderr).toBe(0);
+    const [workbook, csv] = report.stdout.split("\n");
+    expect(existsSync(workbook!)).toBe(true);
+    expect(existsSync(csv!)).toBe(true);
+    expect(report.stdout).toMatch(/report \d+ for .+: \d+ dormant users/);
+
+    const before = smtp.received.length;
+    const dry = await runCli(["email", "--dry-run", ...common], {
+      env: env({ REPORT_TO: "dry@example.com" }),
+    });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/dry run: admins dry@example.com/);
+    expect(smtp.received.length).toBe(before);
+  });
+
   it("refuses a bad recipient address at start, before any crawl", async () => {
     const dir = tempDir();
     const dataDir = path.join(dir, "data");
