@@ -1,6 +1,8 @@
 /**
  * `reclaim report`: builds the dormant-account workbook (and its CSV twin) for each org from
  * the org's latest succeeded crawl, and records a report_runs row with the ReportSummary.
+ * With `runId`, it rebuilds the report of a past succeeded crawl from the history instead;
+ * such a rebuild is a copy of the past, so it is not recorded as this week's report.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -11,6 +13,7 @@ import {
   dormantUserCount,
   insertReportRun,
   latestSucceededRuns,
+  succeededRun,
   orgTotals,
   productStats,
   trendRows,
@@ -25,7 +28,8 @@ import { writeWorkbook } from "./workbook.ts";
 
 export interface BuiltReport {
   orgId: string;
-  reportId: number;
+  /** The report_runs row; null for a rebuild of a past crawl's report. */
+  reportId: number | null;
   workbookPath: string;
   csvPath: string;
   summary: ReportSummary;
@@ -33,6 +37,8 @@ export interface BuiltReport {
 
 export interface BuildReportsOptions {
   orgId?: string;
+  /** Rebuild the report of this past succeeded crawl run from the history. */
+  runId?: number;
   outDir?: string;
   /** Dormant users read per keyset batch. */
   batchSize?: number;
@@ -44,11 +50,16 @@ export class NoSucceededCrawlError extends Error {
 
 const DAY_MS = 86_400_000;
 
-export function reportWindow(run: SucceededRun, config: ReportConfig): ReportWindow {
+export function reportWindow(
+  run: SucceededRun,
+  config: ReportConfig,
+  historyRunId: number | null = null,
+): ReportWindow {
   const asOf = run.finishedAt;
   const before = (days: number) => new Date(asOf.getTime() - days * DAY_MS);
   return {
     orgId: run.orgId,
+    historyRunId,
     asOf,
     dormantBefore: before(config.dormantAfterDays),
     graceAfter: before(config.newUserGraceDays),
@@ -65,6 +76,17 @@ export async function buildReports(
   options: BuildReportsOptions = {},
 ): Promise<BuiltReport[]> {
   const db = runtime.database.db;
+  const outDir = options.outDir ?? runtime.config.reportsDir;
+  if (options.runId !== undefined) {
+    const run = await succeededRun(db, options.runId);
+    if (run === null || (options.orgId !== undefined && run.orgId !== options.orgId)) {
+      throw new NoSucceededCrawlError(
+        `crawl run ${options.runId} is not a succeeded crawl${options.orgId ? ` of org ${options.orgId}` : ""}: a report is only built from a complete crawl`,
+      );
+    }
+    await mkdir(outDir, { recursive: true });
+    return [await buildOne(runtime, run, outDir, options.batchSize, true)];
+  }
   const runs = await latestSucceededRuns(db, options.orgId);
   if (runs.length === 0) {
     const which = options.orgId ? ` for org ${options.orgId}` : "";
@@ -72,7 +94,6 @@ export async function buildReports(
       `no succeeded crawl${which} to build a report from: run \`reclaim crawl\` first`,
     );
   }
-  const outDir = options.outDir ?? runtime.config.reportsDir;
   await mkdir(outDir, { recursive: true });
   const built: BuiltReport[] = [];
   for (const run of runs) built.push(await buildOne(runtime, run, outDir, options.batchSize));
@@ -84,14 +105,15 @@ async function buildOne(
   run: SucceededRun,
   outDir: string,
   batchSize = 5000,
+  fromHistory = false,
 ): Promise<BuiltReport> {
   const db = runtime.database.db;
   const config = runtime.config.report;
   const generatedAt = runtime.clock.now();
-  const w = reportWindow(run, config);
+  const w = reportWindow(run, config, fromHistory ? run.runId : null);
   const [products, totals, dormantUsers, trend] = await Promise.all([
     productStats(db, w),
-    orgTotals(db, run.orgId),
+    orgTotals(db, w),
     dormantUserCount(db, w),
     trendRows(db, run.orgId, run.runId),
   ]);
@@ -101,18 +123,22 @@ async function buildOne(
     resourceId: p.resourceId,
     header: productName(p),
   }));
-  const base = `reclaim-${safeName(run.orgId)}-${generatedAt.toISOString().slice(0, 10)}`;
+  const base = fromHistory
+    ? `reclaim-${safeName(run.orgId)}-${run.finishedAt.toISOString().slice(0, 10)}-run${run.runId}`
+    : `reclaim-${safeName(run.orgId)}-${generatedAt.toISOString().slice(0, 10)}`;
   const workbookPath = path.join(outDir, `${base}.xlsx`);
   const csvPath = path.join(outDir, `${base}.csv`);
-  const reportId = await insertReportRun(db, {
-    orgId: run.orgId,
-    crawlRunId: run.runId,
-    generatedAt,
-    period: isoWeek(generatedAt),
-    workbookPath,
-    csvPath,
-    summary: summary as unknown as Record<string, unknown>,
-  });
+  const reportId = fromHistory
+    ? null
+    : await insertReportRun(db, {
+        orgId: run.orgId,
+        crawlRunId: run.runId,
+        generatedAt,
+        period: isoWeek(generatedAt),
+        workbookPath,
+        csvPath,
+        summary: summary as unknown as Record<string, unknown>,
+      });
   try {
     const ctx = { window: w, thresholdsDays: config.thresholdsDays, columns };
     async function* batches(): AsyncIterable<DormantRow[]> {
@@ -140,7 +166,7 @@ async function buildOne(
       );
     }
   } catch (error) {
-    await deleteReportRun(db, reportId);
+    if (reportId !== null) await deleteReportRun(db, reportId);
     throw error;
   }
   return { orgId: run.orgId, reportId, workbookPath, csvPath, summary };

@@ -348,7 +348,7 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
       `Crawl finished ${summary.dataAsOf}; Atlassian's activity data can lag up to 24 hours.`,
     ],
     ["Crawl run id", summary.crawlRunId],
-    ["Report id", input.reportId ?? "(assigned when saved)"],
+    ["Report id", input.reportId ?? "(rebuilt from history: not recorded as a weekly report)"],
     ["Generated (UTC)", summary.generatedAt],
   ];
   for (const [k, v] of about) {

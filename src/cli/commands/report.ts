@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
 import type { BuiltReport } from "../../reports/build-report.ts";
 import { buildReports } from "../../reports/build-report.ts";
-import { configFor } from "../context.ts";
+import { configFor, parsePositiveInt } from "../context.ts";
 
 export function reportCommand(): Command {
   return new Command("report")
@@ -11,12 +11,26 @@ export function reportCommand(): Command {
     )
     .option("--out <dir>", "directory for the workbook and CSV (default: config reportsDir)")
     .option("--org <id>", "only this org")
-    .action(async (opts: { out?: string; org?: string }, command: Command) => {
+    .option(
+      "--run <id>",
+      "rebuild the report of this past succeeded crawl run from the stored history",
+      parsePositiveInt("--run"),
+    )
+    .addHelpText(
+      "after",
+      `
+Reads only stored data, never the API: run \`reclaim crawl\` first. A report is built only
+from a crawl that read every user (status succeeded). With --run, the report is rebuilt as
+of that crawl (users, access and activity from the history; group memberships as stored
+now) and named ...-run<id>.xlsx; it is not recorded as this week's report.`,
+    )
+    .action(async (opts: { out?: string; org?: string; run?: number }, command: Command) => {
       const config = configFor(command);
       const built = await withRuntime(config, (runtime) =>
         buildReports(runtime, {
           ...(opts.out !== undefined ? { outDir: opts.out } : {}),
           ...(opts.org !== undefined ? { orgId: opts.org } : {}),
+          ...(opts.run !== undefined ? { runId: opts.run } : {}),
         }),
       );
       for (const r of built) {
@@ -31,5 +45,6 @@ export function reportCommand(): Command {
 export function describeReport(r: BuiltReport): string {
   const s = r.summary;
   const org = s.orgName ? `${s.orgName} (${s.orgId})` : s.orgId;
-  return `report ${r.reportId} for ${org}: ${s.totals.dormantUsers} dormant users, ${s.totals.dormantSeats}/${s.totals.billableSeats} seats dormant, projected savings ${s.savings.projectedMonthly.toFixed(2)} ${s.currency}/month (${s.savings.projectedAnnual.toFixed(2)}/year); data as of ${s.dataAsOf}`;
+  const which = r.reportId === null ? "rebuilt from history" : `report ${r.reportId}`;
+  return `${which} for ${org}: ${s.totals.dormantUsers} dormant users, ${s.totals.dormantSeats}/${s.totals.billableSeats} seats dormant, projected savings ${s.savings.projectedMonthly.toFixed(2)} ${s.currency}/month (${s.savings.projectedAnnual.toFixed(2)}/year); data as of ${s.dataAsOf}`;
 }

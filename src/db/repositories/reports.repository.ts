@@ -1,6 +1,8 @@
 /**
  * Reads for the dormant-account workbook. Everything is scoped to stored data of one org as of
- * its latest succeeded crawl. Dormant users are read in keyset batches by account id so the
+ * one succeeded crawl: the latest one reads the current tables (users, user_products); a past
+ * one reads the history versions valid at that run (see history.repository.ts), so a past
+ * week's report can be rebuilt. Dormant users are read in keyset batches by account id so the
  * workbook never holds a whole org in memory (PGlite cannot stream a cursor).
  */
 import { sql, type Kysely } from "kysely";
@@ -44,9 +46,33 @@ export async function latestSucceededRuns(
   return out;
 }
 
+/** One succeeded crawl run of an org by id, or null when there is no such succeeded run. */
+export async function succeededRun(
+  db: Kysely<Database>,
+  runId: number,
+): Promise<SucceededRun | null> {
+  const r = await db
+    .selectFrom("crawl_runs as r")
+    .leftJoin("orgs as o", "o.org_id", "r.org_id")
+    .select(["r.run_id", "r.org_id", "o.name", "r.finished_at"])
+    .where("r.run_id", "=", runId)
+    .where("r.status", "=", "succeeded")
+    .where("r.finished_at", "is not", null)
+    .executeTakeFirst();
+  if (r === undefined || r.finished_at === null) return null;
+  return {
+    runId: Number(r.run_id),
+    orgId: r.org_id,
+    orgName: r.name ?? null,
+    finishedAt: new Date(r.finished_at),
+  };
+}
+
 /** Cut-off instants derived from the data time and the config thresholds. */
 export interface ReportWindow {
   orgId: string;
+  /** Read the history as of this past run; null reads the current tables (the latest run). */
+  historyRunId: number | null;
   asOf: Date;
   /** Seats last active at or before this instant (or never) are dormant. */
   dormantBefore: Date;
@@ -69,7 +95,64 @@ export interface ProductStatsRow {
   dormantAt: Record<string, number>;
 }
 
-const BILLABLE = sql<boolean>`u.removed_at is null and u.membership_status = 'active' and u.account_type = 'atlassian'`;
+/** A user's attributes as the report sees them, from the current table or a past version. */
+interface UserState {
+  org_id: string;
+  account_id: string;
+  email: string | null;
+  name: string | null;
+  account_type: string | null;
+  account_status: string | null;
+  membership_status: string | null;
+  status: string | null;
+  claim_status: string | null;
+  management_source: string | null;
+  platform_roles: unknown;
+  added_to_org: Date | null;
+  removed: boolean;
+}
+
+/** A user's access to one product and last activity in it. */
+interface ProductState {
+  org_id: string;
+  account_id: string;
+  product_key: string;
+  resource_id: string;
+  last_active_at: Date | null;
+}
+
+const USER_COLUMNS = sql.raw(
+  "org_id, account_id, email, name, account_type, account_status, membership_status, status, claim_status, management_source, platform_roles, added_to_org",
+);
+
+/** Versions valid at run R: opened at or before R and not closed by R. */
+function validAt(runId: number) {
+  return sql`valid_from_run_id <= ${runId} and (valid_to_run_id is null or valid_to_run_id > ${runId})`;
+}
+
+/** The org's users as of the window's run, aliased `u`. */
+function usersAt(w: ReportWindow) {
+  const rows =
+    w.historyRunId === null
+      ? sql<UserState>`(select ${USER_COLUMNS}, removed_at is not null as removed
+          from users where org_id = ${w.orgId})`
+      : sql<UserState>`(select ${USER_COLUMNS}, removed from user_versions
+          where org_id = ${w.orgId} and ${validAt(w.historyRunId)})`;
+  return rows.as("u");
+}
+
+/** The org's per-product access and activity as of the window's run, aliased `alias`. */
+function productsAt<A extends string>(w: ReportWindow, alias: A) {
+  const rows =
+    w.historyRunId === null
+      ? sql<ProductState>`(select org_id, account_id, product_key, resource_id, last_active_at
+          from user_products where org_id = ${w.orgId})`
+      : sql<ProductState>`(select org_id, account_id, product_key, resource_id, last_active_at
+          from user_product_versions where org_id = ${w.orgId} and ${validAt(w.historyRunId)})`;
+  return rows.as(alias);
+}
+
+const BILLABLE = sql<boolean>`not u.removed and u.membership_status = 'active' and u.account_type = 'atlassian'`;
 
 /** Per product (and site): billable seats, activity windows, dormant and never-active seats. */
 export async function productStats(
@@ -82,11 +165,10 @@ export async function productStats(
     .leftJoin(
       (eb) =>
         eb
-          .selectFrom("user_products as up")
-          .innerJoin("users as u", (j) =>
+          .selectFrom(productsAt(w, "up"))
+          .innerJoin(usersAt(w), (j) =>
             j.onRef("u.org_id", "=", "up.org_id").onRef("u.account_id", "=", "up.account_id"),
           )
-          .where("up.org_id", "=", w.orgId)
           .where(BILLABLE)
           .select(["up.product_key", "up.resource_id"])
           .select(sql<number>`count(*)`.as("seats"))
@@ -145,11 +227,10 @@ export interface OrgTotals {
 }
 
 /** Users still in the org. */
-export async function orgTotals(db: Kysely<Database>, orgId: string): Promise<OrgTotals> {
+export async function orgTotals(db: Kysely<Database>, w: ReportWindow): Promise<OrgTotals> {
   const row = await db
-    .selectFrom("users")
-    .where("org_id", "=", orgId)
-    .where("removed_at", "is", null)
+    .selectFrom(usersAt(w))
+    .where("u.removed", "=", false)
     .select(sql<number>`count(*)`.as("n"))
     .executeTakeFirst();
   return { users: Number(row?.n ?? 0) };
@@ -171,7 +252,6 @@ export interface DormantUserRow {
     productKey: string;
     resourceId: string;
     lastActiveAt: Date | null;
-    source: string;
   }[];
   /** Groups that grant a role on one of the user's products. */
   grants: {
@@ -185,13 +265,12 @@ export interface DormantUserRow {
 
 function dormantUsersQuery(db: Kysely<Database>, w: ReportWindow) {
   return db
-    .selectFrom("users as u")
-    .where("u.org_id", "=", w.orgId)
+    .selectFrom(usersAt(w))
     .where(BILLABLE)
     .where((eb) =>
       eb.exists(
         eb
-          .selectFrom("user_products as d")
+          .selectFrom(productsAt(w, "d"))
           .select(sql`1`.as("one"))
           .whereRef("d.org_id", "=", "u.org_id")
           .whereRef("d.account_id", "=", "u.account_id")
@@ -242,12 +321,11 @@ export async function dormantUsersBatch(
   const ids = users.map((u) => u.account_id);
   const [products, grants] = await Promise.all([
     db
-      .selectFrom("user_products")
-      .where("org_id", "=", w.orgId)
-      .where("account_id", "in", ids)
-      .select(["account_id", "product_key", "resource_id", "last_active_at", "source"])
-      .orderBy("account_id")
-      .orderBy("product_key")
+      .selectFrom(productsAt(w, "p"))
+      .where("p.account_id", "in", ids)
+      .select(["p.account_id", "p.product_key", "p.resource_id", "p.last_active_at"])
+      .orderBy("p.account_id")
+      .orderBy("p.product_key")
       .execute(),
     db
       .selectFrom("user_groups as ug")
@@ -283,7 +361,7 @@ export async function dormantUsersBatch(
       status: u.status,
       claimStatus: u.claim_status,
       managementSource: u.management_source,
-      platformRoles: Array.isArray(u.platform_roles) ? u.platform_roles : [],
+      platformRoles: Array.isArray(u.platform_roles) ? u.platform_roles.map(String) : [],
       addedToOrg: u.added_to_org === null ? null : new Date(u.added_to_org),
       products: [],
       grants: [],
@@ -296,7 +374,6 @@ export async function dormantUsersBatch(
       productKey: p.product_key,
       resourceId: p.resource_id,
       lastActiveAt: p.last_active_at === null ? null : new Date(p.last_active_at),
-      source: p.source,
     });
   }
   for (const g of grants) {

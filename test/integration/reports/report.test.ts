@@ -5,6 +5,8 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as XLSX from "xlsx";
 import type { ReclaimDatabase } from "../../../src/db/connect.ts";
+import { createAtlassianClient } from "../../../src/atlassian/client.ts";
+import { suspendUser } from "../../../src/atlassian/user-access.ts";
 import { buildReports, type BuiltReport } from "../../../src/reports/build-report.ts";
 import { BUCKET_FILLS, idleBucket } from "../../../src/reports/model.ts";
 import { fixedClock } from "../../../src/shared/clock.ts";
@@ -266,6 +268,61 @@ describeEachBackend("dormant-account report", (backend) => {
     const total = products.find((row) => row[0] === "Total");
     expect(total?.[4]).toBe(report.summary.totals.billableSeats);
   });
+});
+
+describeEachBackend("past report rebuilt from history", (backend) => {
+  it("rebuilds a past crawl's report identical to the one built then, after the org changed", async () => {
+    const sim = await startSimulator({
+      orgs: [{ users: 300, seed: "history" }],
+      timeScale: TIME_SCALE,
+    });
+    const database = await backend.open();
+    try {
+      const org = sim.orgs[0]!;
+      const first = await crawlSimulator(database.db, sim, "bulk");
+      expect(first.status).toBe("succeeded");
+      const runtime = await reportRuntime(database, fixedClock(new Date(Date.now() + 60_000)));
+      const [then] = await buildReports(runtime);
+
+      // The org changes: five users dormant then are suspended (no longer billable).
+      const csvThen = await readFile(then!.csvPath, "utf8");
+      const dormantIds = parseCsv(csvThen)
+        .slice(1)
+        .map((row) => row[2]!);
+      const client = createAtlassianClient({ apiKey: org.apiKey, baseUrl: sim.url });
+      const suspended = org.users
+        .filter(
+          (u) =>
+            dormantIds.includes(u.accountId) &&
+            Object.values(u.memberships).every((m) => m === "active"),
+        )
+        .slice(0, 5);
+      expect(suspended).toHaveLength(5);
+      for (const u of suspended) {
+        for (const directoryId of Object.keys(u.memberships)) {
+          await suspendUser(client, { orgId: org.id, directoryId, accountId: u.accountId });
+        }
+      }
+      expect((await crawlSimulator(database.db, sim, "bulk")).status).toBe("succeeded");
+      const [now] = await buildReports(runtime);
+      expect(now!.summary.totals.dormantUsers).toBe(then!.summary.totals.dormantUsers - 5);
+
+      const [rebuilt] = await buildReports(runtime, { runId: first.runId });
+      expect(rebuilt!.reportId).toBeNull();
+      expect(rebuilt!.workbookPath).toMatch(new RegExp(`-run${first.runId}\\.xlsx$`));
+      expect({ ...rebuilt!.summary, generatedAt: "" }).toEqual({
+        ...then!.summary,
+        generatedAt: "",
+      });
+      expect(await readFile(rebuilt!.csvPath, "utf8")).toBe(csvThen);
+      await expect(buildReports(runtime, { runId: 999_999 })).rejects.toThrow(
+        /not a succeeded crawl/,
+      );
+    } finally {
+      await database.close();
+      await sim.close();
+    }
+  }, 240_000);
 });
 
 describeEachBackend("report without a crawl", (backend) => {
