@@ -46,6 +46,9 @@ export interface SimulatorOptions {
   rateLimits?: RateLimitOptions;
   /** Send `Retry-After` (seconds) on 429 (default true). */
   retryAfterHeader?: boolean;
+  /** `X-RateLimit-Reset` format: "iso" (default, `2026-11-28T12:01:00.000Z`) or "minute", the
+   * minute-precision form observed live (`2026-11-28T12:01Z`, rounded up to the next minute). */
+  rateLimitResetFormat?: "iso" | "minute";
   /** v1 directory writes: "on" serves them, "sunset" (default) answers 410 as after
    * 2026-06-30, "off" does not know the paths at all (404). */
   legacyV1?: "off" | "on" | "sunset";
@@ -64,6 +67,7 @@ export interface ResolvedOptions {
   timeScale: number;
   limits: { "last-active": number; events: number; default: number };
   retryAfterHeader: boolean;
+  rateLimitResetFormat: "iso" | "minute";
   legacyV1: "off" | "on" | "sunset";
   lastActivePageSize: number;
   v1UsersPageSize: number;
@@ -74,6 +78,11 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (!Number.isFinite(v) || v <= 0)
     throw new RangeError(`simulator option ${name} must be > 0, got ${v}`);
   return v;
+}
+
+function resetFormat(v: string | undefined): "iso" | "minute" {
+  if (v === undefined || v === "iso" || v === "minute") return v ?? "iso";
+  throw new RangeError(`simulator option rateLimitResetFormat must be "iso" or "minute", got ${v}`);
 }
 
 /** Applies defaults and validates ranges. Throws RangeError naming the bad option. */
@@ -95,6 +104,7 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
       ),
     },
     retryAfterHeader: opts.retryAfterHeader ?? true,
+    rateLimitResetFormat: resetFormat(opts.rateLimitResetFormat),
     legacyV1: opts.legacyV1 ?? "sunset",
     lastActivePageSize: Math.floor(positive("lastActivePageSize", opts.lastActivePageSize, 5)),
     v1UsersPageSize: Math.floor(positive("v1UsersPageSize", opts.v1UsersPageSize, 100)),

@@ -41,6 +41,9 @@ interface SimulatorFlags {
   faultRate?: number;
   timeScale: number;
   legacyV1: "on" | "off" | "sunset";
+  rateLimit?: number;
+  retryAfter: boolean;
+  rateLimitReset: "iso" | "minute";
 }
 
 /** Waits for SIGINT or SIGTERM, then closes the simulator. */
@@ -91,6 +94,20 @@ export function simulatorCommand(): Command {
         .choices(["on", "off", "sunset"])
         .default("sunset"),
     )
+    .option(
+      "--rate-limit <n>",
+      "requests per API minute per org for endpoints without a published limit (default 1000)",
+      integer("--rate-limit", 1, 1_000_000_000),
+    )
+    .option("--no-retry-after", "omit Retry-After on 429 (clients must use X-RateLimit-Reset)")
+    .addOption(
+      new Option(
+        "--rate-limit-reset <format>",
+        "X-RateLimit-Reset format (minute = as observed live)",
+      )
+        .choices(["iso", "minute"])
+        .default("iso"),
+    )
     .action(async (flags: SimulatorFlags) => {
       const faults: FaultOptions = {};
       if (flags.latencyMs !== undefined) faults.latencyMs = flags.latencyMs;
@@ -101,6 +118,11 @@ export function simulatorCommand(): Command {
         host: flags.host,
         timeScale: flags.timeScale,
         legacyV1: flags.legacyV1,
+        retryAfterHeader: flags.retryAfter,
+        ...(flags.rateLimit !== undefined
+          ? { rateLimits: { defaultPerMinute: flags.rateLimit } }
+          : {}),
+        rateLimitResetFormat: flags.rateLimitReset,
         faults,
         orgs: [
           {

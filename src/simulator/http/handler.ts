@@ -40,11 +40,19 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function rateHeaders(d: RateDecision): Record<string, string> {
+const MINUTE = 60_000;
+
+/** `X-RateLimit-Reset`: full ISO, or the observed minute-precision form rounded up (§5). */
+function resetHeader(resetAt: number, format: "iso" | "minute"): string {
+  if (format === "iso") return new Date(resetAt).toISOString();
+  return `${new Date(Math.ceil(resetAt / MINUTE) * MINUTE).toISOString().slice(0, 16)}Z`;
+}
+
+function rateHeaders(d: RateDecision, format: "iso" | "minute"): Record<string, string> {
   return {
     "X-RateLimit-Limit": String(d.limit),
     "X-RateLimit-Remaining": String(d.remaining),
-    "X-RateLimit-Reset": new Date(d.resetAt).toISOString(),
+    "X-RateLimit-Reset": resetHeader(d.resetAt, format),
   };
 }
 
@@ -107,7 +115,7 @@ export async function handleRequest(
       const r = match.pathKnown
         ? proxyError(405, "Method Not Allowed")
         : proxyError(404, "Not Found");
-      send(res, r, rateHeaders(anonymous));
+      send(res, r, rateHeaders(anonymous, options.rateLimitResetFormat));
       return;
     }
     const { route, params } = match;
@@ -120,13 +128,17 @@ export async function handleRequest(
       const msg = /^Basic\s/i.test(auth)
         ? "Unauthorized; Basic authentication is not supported, use an organization API key as Bearer"
         : "Unauthorized";
-      send(res, unauthorized(route.family, msg), rateHeaders(anonymous));
+      send(
+        res,
+        unauthorized(route.family, msg),
+        rateHeaders(anonymous, options.rateLimitResetFormat),
+      );
       return;
     }
     stats.byRoute[route.name] = (stats.byRoute[route.name] ?? 0) + 1;
 
     const decision = deps.limiter.take(state.org.id, route.rateClass, now);
-    const headers = rateHeaders(decision);
+    const headers = rateHeaders(decision, options.rateLimitResetFormat);
     const faults = deps.faults();
     if (!decision.allowed) {
       stats.rateLimited++;
@@ -229,7 +241,7 @@ export async function handleRequest(
       "Internal Server Error",
       err instanceof Error ? err.message : String(err),
     );
-    if (!res.headersSent) send(res, r, rateHeaders(anonymous));
+    if (!res.headersSent) send(res, r, rateHeaders(anonymous, options.rateLimitResetFormat));
     else res.end();
   }
 }

@@ -136,6 +136,33 @@ describe("rate limiting", () => {
     expect(limited.headers.get("x-ratelimit-reset")).toBe(new Date(T0 + 60_000).toISOString());
   });
 
+  it("can send X-RateLimit-Reset at the observed minute precision, rounded up", async () => {
+    let now = T0 + 5_000;
+    const sim = await start({
+      clock: () => now,
+      rateLimitResetFormat: "minute",
+      rateLimits: { defaultPerMinute: 1 },
+    });
+    const api = client(sim);
+    const ok = await api.get("/admin/v1/orgs");
+    expect(ok.headers.get("x-ratelimit-reset")).toBe("2026-11-28T12:01Z");
+    const limited = await api.get("/admin/v1/orgs");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("x-ratelimit-reset")).toBe("2026-11-28T12:01Z");
+    expect(limited.headers.get("retry-after")).toBe("55");
+    const unauthorized = await client(sim, "nope").get("/admin/v1/orgs");
+    expect(unauthorized.headers.get("x-ratelimit-reset")).toBe("2026-11-28T12:01Z");
+
+    const fast = await start({ clock: () => now, timeScale: 60, rateLimitResetFormat: "minute" });
+    now = T0 + 61_500; // a one-second window ending at 12:01:02 is reported as 12:02
+    expect((await client(fast).get("/admin/v1/orgs")).headers.get("x-ratelimit-reset")).toBe(
+      "2026-11-28T12:02Z",
+    );
+    await expect(startSimulator({ rateLimitResetFormat: "seconds" as "iso" })).rejects.toThrow(
+      /rateLimitResetFormat/,
+    );
+  });
+
   it("shrinks the window with timeScale", async () => {
     let now = T0;
     const sim = await start({

@@ -26,6 +26,11 @@ describe("reclaim simulator", () => {
         "cli-key",
         "--org-id",
         "cli-org",
+        "--rate-limit-reset",
+        "minute",
+        "--no-retry-after",
+        "--rate-limit",
+        "1",
       ],
       { from: "user" },
     );
@@ -40,6 +45,17 @@ describe("reclaim simulator", () => {
     });
     const body = (await res.json()) as { data: { id: string }[] };
     expect(body.data[0]?.id).toBe("cli-org");
+    expect(res.headers.get("x-ratelimit-reset")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/);
+    expect(res.headers.get("x-ratelimit-limit")).toBe("1");
+    // Real clock: a minute boundary can fall between two calls, so allow one extra attempt.
+    let limited = res;
+    for (let i = 0; i < 2 && limited.status !== 429; i++) {
+      limited = await fetch(`${url}/admin/v1/orgs`, {
+        headers: { Authorization: "Bearer cli-key" },
+      });
+    }
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBeNull();
 
     process.emit("SIGINT");
     await run;
@@ -53,6 +69,8 @@ describe("reclaim simulator", () => {
     ["--latency-ms", "abc"],
     ["--time-scale", "0"],
     ["--legacy-v1", "maybe"],
+    ["--rate-limit-reset", "weekly"],
+    ["--rate-limit", "0"],
   ])("rejects %s %s with a usage error", async (flag, value) => {
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     const run = simulatorCommand().parseAsync([flag, value], { from: "user" });

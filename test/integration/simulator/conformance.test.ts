@@ -32,6 +32,7 @@ beforeAll(async () => {
     orgs: [{ users: 5, seed: "limited", now: NOW }],
     clock: () => NOW,
     rateLimits: { defaultPerMinute: 1, lastActivePerMinute: 1, eventsPerMinute: 1 },
+    rateLimitResetFormat: "minute", // the observed `2026-11-28T12:01Z` form is valid ISO 8601 too
   });
   org = sim.orgs[0]!;
   dir = org.directories[0]!.directoryId;
@@ -440,6 +441,53 @@ describe("organizations spec 2023-08-28: legacy v1 writes", () => {
   });
 });
 
+describe("injected server errors on every route", () => {
+  /** The spec that documents a simulator route, and its spec-relative template. */
+  const specOf = (r: { name: string; template: string }): { spec: SpecName; template: string } =>
+    r.template.startsWith("/users/")
+      ? { spec: "um2023", template: r.template }
+      : { spec: r.name.startsWith("v1.") ? "org2023" : "org2026", template: r.template.slice(6) };
+
+  it("answers 500/502/503/504 in the documented (or named-exception) shape, with rate-limit headers", async () => {
+    const faulty = await startSimulator({
+      orgs: [{ users: 5, seed: "faulty", now: NOW }],
+      clock: () => NOW,
+      legacyV1: "on",
+      rateLimits: { eventsPerMinute: 100 }, // 4 statuses × 3 event routes exceed the default 10
+    });
+    try {
+      const api = client(faulty);
+      const seen = new Map<number, number>();
+      for (const status of [500, 502, 503, 504]) {
+        faulty.setFaults({ errorRate: 1, statuses: [status] });
+        for (const r of routeTable("on")) {
+          const path = r.template.replace(/\{(\w+)\}/g, (_m, k: string) =>
+            k === "orgId" ? faulty.orgId : "x",
+          );
+          const reply = await api.call(r.method, path, r.method === "POST" ? {} : undefined);
+          expect(reply.status, `${r.method} ${r.template}`).toBe(status);
+          const { spec, template } = specOf(r);
+          const problems = validator.check({
+            spec,
+            method: r.method,
+            template,
+            status,
+            body: reply.body,
+            text: reply.text,
+            headers: reply.headers,
+          });
+          expect(problems).toEqual([]);
+          seen.set(status, (seen.get(status) ?? 0) + 1);
+        }
+      }
+      expect([...seen.values()]).toEqual(Array(4).fill(routeTable("on").length));
+      expect(faulty.stats.faults).toBe(4 * routeTable("on").length);
+    } finally {
+      await faulty.close();
+    }
+  });
+});
+
 describe("coverage", () => {
   it("validated every route the simulator serves against a spec operation", () => {
     const missing = routeTable("on")
@@ -497,10 +545,29 @@ describe("coverage", () => {
     expect(
       validator.check({ ...la, body: { data: { product_access: [{ ...item, key: "jira" }] } } }),
     ).not.toEqual([]);
+    // Gateway-only statuses must still carry a matching ProxyError body.
+    const gw = { ...search, status: 503, body: { code: 503, message: "Service Unavailable" } };
+    expect(validator.check(gw)).toEqual([]);
+    expect(validator.check({ ...gw, body: { code: 500, message: "x" } })).not.toEqual([]);
+    expect(validator.check({ ...gw, body: { errors: [] } })).not.toEqual([]);
+    const um = {
+      ...gw,
+      spec: "um2023" as const,
+      template: "/users/{account_id}/manage",
+      method: "GET",
+      status: 500,
+    };
+    expect(validator.check({ ...um, body: { code: 500, message: "boom" } })).toEqual([]);
+    expect(validator.check({ ...um, body: { key: "internal" } })).not.toEqual([]);
+    expect(
+      validator.check({ ...um, status: 418, body: { code: 418, message: "tea" } }),
+    ).not.toEqual([]);
   });
 
   it("uses only named exceptions", () => {
     for (const e of validator.usedExceptions) expect(Object.keys(SPEC_EXCEPTIONS)).toContain(e);
     expect(validator.usedExceptions.has("GATEWAY_BODIES_ON_V2")).toBe(true);
+    expect(validator.usedExceptions.has("GATEWAY_5XX_UNDOCUMENTED")).toBe(true);
+    expect(validator.usedExceptions.has("USER_MANAGEMENT_GATEWAY_ERRORS")).toBe(true);
   });
 });

@@ -131,8 +131,16 @@ describe("fault injection", () => {
   });
 
   it("adds latency without changing answers", async () => {
-    const sim = await start({ faults: { latencyMs: [1, 3] } });
+    const sim = await start({ faults: { latencyMs: 150 } });
+    const started = performance.now();
+    const r = await client(sim).get<Page<{ id: string }>>("/admin/v1/orgs");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+    expect(r.status).toBe(200);
+    expect(r.body.data[0]?.id).toBe(sim.orgId);
+    sim.setFaults({ latencyMs: [60, 80] });
+    const again = performance.now();
     expect((await client(sim).get("/admin/v1/orgs")).status).toBe(200);
+    expect(performance.now() - again).toBeGreaterThanOrEqual(55);
   });
 
   it("rejects invalid fault rates", async () => {

@@ -30,6 +30,10 @@ export const SPEC_EXCEPTIONS = {
     "User-management `AccountId.pattern` ends in a literal newline (`[a-zA-Z0-9_|:-]{1,128}\\n`), which no id contains; patterns are trimmed.",
   CREATE_GROUP_RETURNS_GROUP:
     "v2 create group documents 201 without a body (UNVERIFIED, §3.8); the simulator returns the new group so a client can learn its id, checked against MultiDirectoryGroup.",
+  GATEWAY_5XX_UNDOCUMENTED:
+    "§4.6: 502/503/504 come from the gateway in front of every operation, yet no operation documents them; their bodies are checked against `ProxyError`.",
+  USER_MANAGEMENT_GATEWAY_ERRORS:
+    "§4.1: the user-management spec documents neither 429 nor 500, which the shared gateway answers with `ProxyError` {code, message}; checked against the organizations spec's `ProxyError`.",
   OPEN_FORMATS:
     "Formats other than date-time and date (int32, int, uri, email) are informational here; ajv-formats checks date-time and date.",
 } as const;
@@ -193,6 +197,26 @@ export class SpecValidator {
     const doc = this.docs.get(spec)!;
     const responses = isObj(found.op.responses) ? found.op.responses : {};
     let response = responses[String(status)] ?? responses.default;
+    const gateway5xx = status >= 502 && status <= 504;
+    const umGateway = spec === "um2023" && (status === 429 || status === 500);
+    if (!response && (gateway5xx || umGateway)) {
+      this.usedExceptions.add(
+        gateway5xx ? "GATEWAY_5XX_UNDOCUMENTED" : "USER_MANAGEMENT_GATEWAY_ERRORS",
+      );
+      const validate = this.compile(
+        "org2026|proxy",
+        convert({ $ref: "#/components/schemas/ProxyError" }, "org2026") as Json,
+      );
+      if (!validate(body)) {
+        const got = body === undefined ? JSON.stringify(input.text.slice(0, 200)) : "";
+        problems.push(
+          `${where}: not a gateway ProxyError ${got}${this.ajv.errorsText(validate.errors)}`,
+        );
+      } else if (!isObj(body) || body.code !== status || typeof body.message !== "string") {
+        problems.push(`${where}: gateway body needs code ${status} and a message`);
+      }
+      return problems;
+    }
     if (!response) {
       const documented = Object.keys(responses).join(", ");
       return [...problems, `${where}: status not documented (documented: ${documented})`];

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DELETION_GRACE_MS, startSimulator } from "../../../src/simulator/index.ts";
+import { DELETION_GRACE_MS, routeTable, startSimulator } from "../../../src/simulator/index.ts";
 import type { RunningSimulator, SimOrg, SimUser } from "../../../src/simulator/index.ts";
 import type {
   EventModel,
@@ -387,6 +387,175 @@ describe("legacy v1 directory writes", () => {
 });
 
 describe("audit events", () => {
+  it("every write route appends exactly one event naming its target", async () => {
+    const u = person((x) => x.claimStatus === "managed" && x.managementSource !== "synced");
+    const other = person((x) => x !== u);
+    const ws = org.workspaces[0]!.id;
+    const v1dir = `/admin/v1/orgs/${org.id}/directory/users/${other.accountId}`;
+    let groupId = "";
+    const group = () => `${v2}/${dir}/groups/${groupId}`;
+    const manage = `/users/${u.accountId}/manage/lifecycle`;
+    // [route name, request, expected status, expected action, target id]
+    const steps: [string, () => Promise<{ status: number }>, number, string, () => string][] = [
+      [
+        "users.suspend",
+        () => api.post(`${v2}/${dir}/users/${u.accountId}/suspend`),
+        204,
+        "user_suspended",
+        () => u.accountId,
+      ],
+      [
+        "users.restore",
+        () => api.post(`${v2}/${dir}/users/${u.accountId}/restore`),
+        204,
+        "user_restored",
+        () => u.accountId,
+      ],
+      [
+        "groups.create",
+        async () => {
+          const r = await api.post<Group>(`${v2}/${dir}/groups`, { name: "audit-me" });
+          groupId = r.body.id;
+          return r;
+        },
+        201,
+        "group_created",
+        () => groupId,
+      ],
+      [
+        "groups.assignRole",
+        () =>
+          api.post(`${group()}/role-assignments/assign`, {
+            resourceId: ws,
+            roleId: "atlassian/user",
+          }),
+        200,
+        "group_role_assigned",
+        () => groupId,
+      ],
+      [
+        "groups.revokeRole",
+        () =>
+          api.post(`${group()}/role-assignments/revoke`, {
+            resourceId: ws,
+            roleId: "atlassian/user",
+          }),
+        204,
+        "group_role_revoked",
+        () => groupId,
+      ],
+      [
+        "groups.addMember",
+        () => api.post(`${group()}/memberships`, { accountId: u.accountId }),
+        204,
+        "group_member_added",
+        () => u.accountId,
+      ],
+      [
+        "groups.removeMember",
+        () => api.del(`${group()}/memberships/${u.accountId}`),
+        204,
+        "group_member_removed",
+        () => u.accountId,
+      ],
+      ["groups.delete", () => api.del(group()), 204, "group_deleted", () => groupId],
+      [
+        "userRoles.assign",
+        () =>
+          api.post(`/admin/v1/orgs/${org.id}/users/${u.accountId}/roles/assign`, {
+            role: "atlassian/user",
+            resource: ws,
+          }),
+        204,
+        "user_role_assigned",
+        () => u.accountId,
+      ],
+      [
+        "userRoles.revoke",
+        () =>
+          api.post(`/admin/v1/orgs/${org.id}/users/${u.accountId}/roles/revoke`, {
+            role: "atlassian/user",
+            resource: ws,
+          }),
+        204,
+        "user_role_revoked",
+        () => u.accountId,
+      ],
+      [
+        "lifecycle.disable",
+        () => api.post(`${manage}/disable`, {}),
+        204,
+        "account_deactivated",
+        () => u.accountId,
+      ],
+      [
+        "lifecycle.enable",
+        () => api.post(`${manage}/enable`),
+        204,
+        "account_reactivated",
+        () => u.accountId,
+      ],
+      [
+        "lifecycle.delete",
+        () => api.post(`${manage}/delete`),
+        200,
+        "account_deletion_scheduled",
+        () => u.accountId,
+      ],
+      [
+        "lifecycle.cancelDelete",
+        () => api.post(`${manage}/cancel-delete`),
+        200,
+        "account_deletion_canceled",
+        () => u.accountId,
+      ],
+      [
+        "v1.suspendAccess",
+        () => api.post(`${v1dir}/suspend-access`),
+        200,
+        "user_suspended",
+        () => other.accountId,
+      ],
+      [
+        "v1.restoreAccess",
+        () => api.post(`${v1dir}/restore-access`),
+        200,
+        "user_restored",
+        () => other.accountId,
+      ],
+      [
+        "v1.removeUser",
+        () => api.del(v1dir),
+        204,
+        "user_removed_from_directory",
+        () => other.accountId,
+      ],
+      [
+        "users.remove",
+        () => api.del(`${v2}/${dir}/users/${u.accountId}`),
+        204,
+        "user_removed_from_directory",
+        () => u.accountId,
+      ],
+    ];
+    const searches = new Set(["users.search", "groups.search", "workspaces.search"]);
+    const writeRoutes = routeTable("on")
+      .filter((r) => r.method !== "GET" && !searches.has(r.name))
+      .map((r) => r.name);
+    expect(steps.map((s) => s[0]).sort()).toEqual([...writeRoutes].sort());
+
+    const expected: { action: string; target: string }[] = [];
+    for (const [name, call, status, action, target] of steps) {
+      expect((await call()).status, name).toBe(status);
+      expected.push({ action, target: target() });
+    }
+    const got = (await events()).map((e) => ({
+      action: e.attributes.action,
+      target: e.attributes.context[0]!.id,
+    }));
+    expect(got).toEqual(expected.reverse());
+  });
+
   it("pages events newest first, fetches one by id and lists actions", async () => {
     const users = org.users.filter((x) => x.memberships[dir] === "active").slice(0, 5);
     for (const u of users) await api.post(`${v2}/${dir}/users/${u.accountId}/suspend`);
