@@ -1,10 +1,19 @@
 /**
- * Writes the dormant-account workbook for a large synthetic org and prints rows/s and RSS.
- * `npx tsx bench/report-workbook.ts [users...]` (default 50000 200000). Uses embedded PGlite
- * in memory, or DATABASE_URL when set (the tables are emptied first — use a scratch database).
- * With PGlite the database lives in this process, so the RSS that matters is the growth
- * while the workbook is written (peak − RSS after seeding), which must not grow with rows.
+ * Writes the dormant-account workbook for large synthetic orgs and prints rows/s and memory.
+ * `npx tsx bench/report-workbook.ts [users...]` (default 20000 50000 200000). Each size runs in
+ * its own process (`node --expose-gc`), so one size's garbage cannot inflate the next.
+ *
+ * Uses embedded PGlite in memory, or DATABASE_URL when set (its tables are emptied first: use a
+ * scratch database). Memory is reported three ways while the workbook is written:
+ * - live memory: the largest V8 heap plus external buffers still in use after a forced GC
+ *   (sampled every 250 ms): what the writer really holds; flat means no row is kept after it is written;
+ * - RSS growth: peak RSS minus RSS after seeding: includes garbage V8 has not collected yet
+ *   and, with PGlite, the in-process database's own working memory;
+ * - the ratio of each size's live heap to the smallest size's: ~1.0 means memory does not
+ *   grow with rows.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -135,12 +144,24 @@ async function benchOnce(users: number): Promise<void> {
     const t0 = Date.now();
     await seed(database, orgId, users);
     const seedMs = Date.now() - t0;
-    global.gc?.();
+    const gc = globalThis.gc;
+    if (!gc) throw new Error("run with node --expose-gc (the bench re-spawns itself that way)");
+    gc();
     const before = process.memoryUsage().rss;
+    const live = () => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.external;
+    };
+    const heapBefore = live();
     let peak = before;
-    const timer = setInterval(() => {
+    let livePeak = heapBefore;
+    const rssTimer = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 20);
+    const heapTimer = setInterval(() => {
+      gc();
+      livePeak = Math.max(livePeak, live());
+    }, 250);
     const config = loadConfig({ RECLAIM_REPORTS_DIR: outDir }, {}, "/nonexistent");
     const runtime: Runtime = {
       config,
@@ -152,21 +173,73 @@ async function benchOnce(users: number): Promise<void> {
     const t1 = Date.now();
     const [built] = await buildReports(runtime, { orgId });
     const ms = Date.now() - t1;
-    clearInterval(timer);
+    clearInterval(rssTimer);
+    clearInterval(heapTimer);
     peak = Math.max(peak, process.memoryUsage().rss);
     const rows = built!.summary.totals.dormantUsers;
+    if (rows === 0) throw new Error("no dormant rows written: the bench measured nothing");
     const size = (await stat(built!.workbookPath)).size;
-    console.log(
-      `${users} users: seeded in ${(seedMs / 1000).toFixed(1)} s; ${rows} dormant rows written in ${(ms / 1000).toFixed(1)} s = ${Math.round(rows / (ms / 1000))} rows/s; workbook ${mb(size)}; RSS after seed ${mb(before)}, peak ${mb(peak)}, growth while writing ${mb(peak - before)}`,
-    );
+    const result: BenchResult = {
+      users,
+      seedSeconds: seedMs / 1000,
+      rows,
+      seconds: ms / 1000,
+      rowsPerSecond: Math.round(rows / (ms / 1000)),
+      workbookBytes: size,
+      rssGrowth: peak - before,
+      liveBefore: heapBefore,
+      liveHeap: livePeak,
+    };
+    console.log(JSON.stringify(result));
   } finally {
     await database.close();
     await rm(outDir, { recursive: true, force: true });
   }
 }
 
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((n) => n > 0);
-for (const n of sizes.length ? sizes : [50_000, 200_000]) await benchOnce(n);
+interface BenchResult {
+  users: number;
+  seedSeconds: number;
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  workbookBytes: number;
+  rssGrowth: number;
+  liveBefore: number;
+  liveHeap: number;
+}
+
+const args = process.argv.slice(2);
+if (args[0] === "--child") {
+  await benchOnce(Number(args[1]));
+} else {
+  const sizes = args.map(Number).filter((n) => n > 0);
+  const results: BenchResult[] = [];
+  for (const users of sizes.length ? sizes : [20_000, 50_000, 200_000]) {
+    const child = spawnSync(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--child", String(users)],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const line = child.stdout.trim().split("\n").pop() ?? "";
+    if (child.status !== 0 || !line.startsWith("{")) {
+      throw new Error(`bench for ${users} users failed (exit ${child.status}): ${child.stdout}`);
+    }
+    results.push(JSON.parse(line) as BenchResult);
+  }
+  const base = results[0]!;
+  console.log(
+    `database: ${process.env.DATABASE_URL ? "Postgres (DATABASE_URL)" : "embedded PGlite (in this process)"}`,
+  );
+  console.log(
+    "| users | dormant rows | rows/s | workbook | live memory after seed | live peak while writing (after GC) | live peak / smallest | live growth | RSS growth |",
+  );
+  console.log(
+    "| ----- | ------------ | ------ | -------- | ---------------------- | ---------------------------------- | -------------------- | ----------- | ---------- |",
+  );
+  for (const r of results) {
+    console.log(
+      `| ${r.users} | ${r.rows} | ${r.rowsPerSecond} | ${mb(r.workbookBytes)} | ${mb(r.liveBefore)} | ${mb(r.liveHeap)} | ${(r.liveHeap / base.liveHeap).toFixed(2)} | ${mb(r.liveHeap - r.liveBefore)} | ${mb(r.rssGrowth)} |`,
+    );
+  }
+}
