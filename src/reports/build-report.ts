@@ -4,11 +4,10 @@
  * With `runId`, it rebuilds the report of a past succeeded crawl from the history instead;
  * such a rebuild is a copy of the past, so it is not recorded as this week's report.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Runtime } from "../app/runtime.ts";
 import {
-  deleteReportRun,
   dormantUsersBatch,
   dormantUserCount,
   insertReportRun,
@@ -16,6 +15,7 @@ import {
   succeededRun,
   orgTotals,
   productStats,
+  reserveReportId,
   trendRows,
   type ReportWindow,
   type SucceededRun,
@@ -128,17 +128,10 @@ async function buildOne(
     : `reclaim-${safeName(run.orgId)}-${generatedAt.toISOString().slice(0, 10)}`;
   const workbookPath = path.join(outDir, `${base}.xlsx`);
   const csvPath = path.join(outDir, `${base}.csv`);
-  const reportId = fromHistory
-    ? null
-    : await insertReportRun(db, {
-        orgId: run.orgId,
-        crawlRunId: run.runId,
-        generatedAt,
-        period: isoWeek(generatedAt),
-        workbookPath,
-        csvPath,
-        summary: summary as unknown as Record<string, unknown>,
-      });
+  // Files are written under a temporary name and renamed when complete, and the report is
+  // recorded only then: a run killed midway leaves no half-written workbook for the email step.
+  const reportId = fromHistory ? null : await reserveReportId(db);
+  const partial = (file: string) => `${file}.partial`;
   try {
     const ctx = { window: w, thresholdsDays: config.thresholdsDays, columns };
     async function* batches(): AsyncIterable<DormantRow[]> {
@@ -152,8 +145,8 @@ async function buildOne(
       }
     }
     const result = await writeWorkbook({
-      workbookPath,
-      csvPath,
+      workbookPath: partial(workbookPath),
+      csvPath: partial(csvPath),
       summary,
       config,
       columns,
@@ -165,9 +158,24 @@ async function buildOne(
         `report for ${run.orgId}: ${result.dormantRows} dormant rows written, ${dormantUsers} counted`,
       );
     }
+    await rename(partial(csvPath), csvPath);
+    await rename(partial(workbookPath), workbookPath);
   } catch (error) {
-    if (reportId !== null) await deleteReportRun(db, reportId);
+    await rm(partial(workbookPath), { force: true });
+    await rm(partial(csvPath), { force: true });
     throw error;
+  }
+  if (reportId !== null) {
+    await insertReportRun(db, {
+      reportId,
+      orgId: run.orgId,
+      crawlRunId: run.runId,
+      generatedAt,
+      period: isoWeek(generatedAt),
+      workbookPath,
+      csvPath,
+      summary: summary as unknown as Record<string, unknown>,
+    });
   }
   return { orgId: run.orgId, reportId, workbookPath, csvPath, summary };
 }

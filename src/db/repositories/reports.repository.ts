@@ -443,7 +443,21 @@ export async function trendRows(
   }));
 }
 
+/**
+ * Reserves a report id before the workbook that shows it is written; the report_runs row
+ * itself is inserted only once the files are complete.
+ */
+export async function reserveReportId(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{
+    id: number;
+  }>`select nextval(pg_get_serial_sequence('report_runs', 'report_id')) as id`.execute(db);
+  const id = rows[0]?.id;
+  if (id === undefined) throw new Error("could not reserve a report id");
+  return Number(id);
+}
+
 export interface NewReportRun {
+  reportId: number;
   orgId: string;
   crawlRunId: number;
   generatedAt: Date;
@@ -457,6 +471,7 @@ export async function insertReportRun(db: Kysely<Database>, run: NewReportRun): 
   const row = await db
     .insertInto("report_runs")
     .values({
+      report_id: run.reportId,
       org_id: run.orgId,
       crawl_run_id: run.crawlRunId,
       generated_at: run.generatedAt,
@@ -468,8 +483,4 @@ export async function insertReportRun(db: Kysely<Database>, run: NewReportRun): 
     .returning("report_id")
     .executeTakeFirstOrThrow();
   return Number(row.report_id);
-}
-
-export async function deleteReportRun(db: Kysely<Database>, reportId: number): Promise<void> {
-  await db.deleteFrom("report_runs").where("report_id", "=", reportId).execute();
 }
