@@ -52,7 +52,7 @@ export interface AtlassianClientOptions {
     targetUtilisation?: number;
   };
   retry?: {
-    /** Total attempts for transient failures (429, 502/503/504, network). Default 6. 500 gets at most 2. */
+    /** Total attempts for transient failures (429, 502/503/504, network, timeouts). Default 6. Nothing else is retried. */
     maxAttempts?: number;
     /** First backoff step; doubles per attempt, with jitter. Default 1000 ms. */
     baseDelayMs?: number;
@@ -382,18 +382,17 @@ class HttpAtlassianClient implements AtlassianClient {
         });
       }
       const err = failure as AtlassianApiError;
-      const maxAttempts = status === 500 ? Math.min(2, cfg.maxAttempts) : cfg.maxAttempts;
       let delay: number | undefined;
       if (status === 429) {
         counter.rateLimited++;
         const wait = retryAfterMs ?? this.#backoff(attempt);
         // every caller of this (org, class) holds off, not just this one
         limiter.rateLimited(Math.min(wait, cfg.maxServerWaitMs));
-        if (err.retryable && attempt < maxAttempts && wait <= cfg.maxServerWaitMs) {
+        if (err.retryable && attempt < cfg.maxAttempts && wait <= cfg.maxServerWaitMs) {
           // spread the herd a little so callers don't all hit the reset at once
           delay = wait + cfg.random() * Math.min(1000, wait * 0.1 + 50);
         }
-      } else if (err.retryable && attempt < maxAttempts) {
+      } else if (err.retryable && attempt < cfg.maxAttempts) {
         // a 503 may say when to come back; otherwise back off exponentially
         const hinted = info?.retryAfterMs;
         delay =

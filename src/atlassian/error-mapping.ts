@@ -13,7 +13,10 @@ import {
   ServerError,
 } from "./errors.ts";
 
-/** Statuses worth retrying: rate limits and gateway trouble (500 gets one extra try, see transport). */
+/**
+ * Statuses worth retrying: rate limits and gateway trouble. A 500 is the service failing on this
+ * request, not a transient condition, so it is reported at once (as is every other 4xx/5xx).
+ */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 type Json = Record<string, unknown>;
@@ -138,6 +141,21 @@ export function conflictReason(body: ParsedErrorBody): ConflictReason {
   return "other";
 }
 
+/**
+ * A 403 that rejects the key's scopes rather than the action: the user-management API answers
+ * scoped keys with a 403 naming `manage:org` (exact body UNVERIFIED, admin-api.md §4.5), so
+ * anything mentioning a scope counts — but not `forbidden.action` & co., which are about the target.
+ */
+function isScopedKeyRejection(ctx: MapContext): boolean {
+  const text = `${ctx.body.message ?? ""} ${ctx.body.snippet}`;
+  if (/manage:org/i.test(text)) return true;
+  if (
+    /^forbidden\.(action|targetUnverified|unclaimedDomain|fieldMutation)$/.test(ctx.body.code ?? "")
+  )
+    return false;
+  return /\bscope/i.test(text);
+}
+
 export interface MapContext {
   endpoint: EndpointClass;
   request: string;
@@ -158,18 +176,29 @@ export function errorFromResponse(ctx: MapContext): AtlassianApiError {
     status,
     body,
     attempts: ctx.attempts,
-    retryable: TRANSIENT_STATUSES.has(status) || status === 500,
+    retryable: TRANSIENT_STATUSES.has(status),
   };
   const head = `${request} failed with HTTP ${status}${codeText}.${said}`;
   if (status === 401) {
+    const scope = /scope/i.test(`${body.message ?? ""} ${body.snippet}`)
+      ? " The key's scopes do not cover this call."
+      : "";
     return new AuthError(
-      `${head} The API key was rejected. Use an organization API key created WITHOUT scopes ` +
-        `(admin.atlassian.com → Settings → API keys), sent as a Bearer token; site API tokens ` +
-        `and OAuth tokens do not work here. Keys expire after at most one year: rotate it if it has expired.`,
+      `${head} The API key was rejected.${scope} Create an organization API key without scopes ` +
+        `(admin.atlassian.com → Settings → API keys) and send it as a Bearer token; site API tokens ` +
+        `do not work here (nor do OAuth tokens). Keys expire after at most one year: rotate it if it has expired.`,
       init,
     );
   }
   if (status === 403) {
+    if (isScopedKeyRejection(ctx)) {
+      return new ForbiddenError(
+        `${head} The API key has scopes, and the user-management API refuses scoped keys ` +
+          `(it asks for "manage:org", which cannot be selected when creating a key). ` +
+          `Create an organization API key without scopes and use that one.`,
+        { ...init, scopedKey: true },
+      );
+    }
     return new ForbiddenError(
       `${head} The key is not allowed to do this. Check that it belongs to an org admin of this ` +
         `organization and was created without scopes (user-management endpoints reject scoped keys, ` +

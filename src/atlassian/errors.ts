@@ -88,6 +88,12 @@ export class AuthError extends AtlassianApiError {
 /** 403: the key may not do this (not an org admin, scoped key on user-management, target not manageable). */
 export class ForbiddenError extends AtlassianApiError {
   override readonly kind = "forbidden";
+  /** The key was refused for its scopes (user-management wants a key without scopes), not for the target. */
+  readonly scopedKey: boolean;
+  constructor(message: string, init: ErrorInit & { scopedKey?: boolean }) {
+    super(message, init);
+    this.scopedKey = init.scopedKey ?? false;
+  }
 }
 /** 404: org, directory, group or user not found. `.code` tells which (`ADMIN-404-8` = user). */
 export class NotFoundError extends AtlassianApiError {

@@ -45,10 +45,18 @@ function saysAlready(e: unknown): boolean {
   return false;
 }
 
-/** A v2 answer that means "this endpoint does not exist here", not "this user does not exist". */
+/**
+ * A v2 answer that means "this endpoint does not exist here", not "this user/directory does not
+ * exist". Only a 404 the admin service itself did not answer counts: a gateway `{code, message}`,
+ * HTML or empty body. An `ADMIN-…` 404 (user, org, directory, group, unknown resource) comes from
+ * the service behind a route that exists; falling back to v1 then would act on every directory
+ * of the user (v1 has no directory in its path) instead of failing on the wrong directoryId.
+ */
 function endpointMissing(e: unknown): boolean {
   if (e instanceof NotFoundError) {
-    return !["ADMIN-404-8", "ADMIN-404-2", "ADMIN-404-10"].includes(e.code ?? "");
+    const shape = e.body?.shape;
+    const serviceAnswered = shape === "errors" || shape === "application" || shape === "spring";
+    return !serviceAnswered && !/^ADMIN-/i.test(e.code ?? "");
   }
   return (
     e instanceof AtlassianApiError && (e.status === 405 || e.status === 410 || e.status === 501)

@@ -5,16 +5,36 @@ import type {
   LastActiveDates,
 } from "../../../src/atlassian/index.ts";
 import {
+  addGroupMember,
   AuthError,
   BadRequestError,
+  cancelDeleteAccount,
   collectItems,
+  countUsers,
   createAtlassianClient,
+  deleteAccount,
+  disableAccount,
+  discoverOrgId,
+  enableAccount,
   getLastActiveDates,
+  getManagePermissions,
+  getOrg,
   getUser,
+  listDirectories,
+  listEvents,
+  listGroupRoleAssignments,
+  listOrgs,
   listUserRoleAssignments,
+  listWorkspaces,
   NetworkError,
+  RateLimitError,
+  removeGroupMember,
+  removeUser,
+  restoreUser,
+  searchGroupPages,
   searchUserPages,
   ServerError,
+  suspendUser,
 } from "../../../src/atlassian/index.ts";
 import type { SimOrg } from "../../../src/simulator/index.ts";
 import { SIM_KEY, startWithClient } from "./sim-client.ts";
@@ -191,6 +211,121 @@ describe("injected server faults", () => {
       const err = await collectItems(searchUserPages(wrong, { orgId })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AuthError);
       expect(JSON.stringify(err) + String(err) + (err as Error).stack).not.toContain(SIM_KEY);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+/** Every resource function, called once against a fixed target of the seeded org. */
+function everyCall(client: AtlassianClient, org: SimOrg): [string, () => Promise<unknown>][] {
+  const orgId = org.id;
+  const dir = org.directories[0]!.directoryId;
+  const user = org.users.find((u) => u.memberships[dir] === "active")!;
+  const group = org.groups.find((g) => g.directoryId === dir && !g.externalSynced)!;
+  const u = { orgId, directoryId: dir, accountId: user.accountId };
+  const m = { ...u, groupId: group.id };
+  return [
+    ["listOrgs", () => listOrgs(client)],
+    ["getOrg", () => getOrg(client, { orgId })],
+    ["discoverOrgId", () => discoverOrgId(client)],
+    ["listDirectories", () => listDirectories(client, { orgId })],
+    ["searchUserPages", () => collectItems(searchUserPages(client, { orgId }))],
+    ["getUser", () => getUser(client, u)],
+    ["countUsers", () => countUsers(client, { orgId })],
+    ["getLastActiveDates", () => getLastActiveDates(client, u)],
+    ["listUserRoleAssignments", () => listUserRoleAssignments(client, u)],
+    ["searchGroupPages", () => collectItems(searchGroupPages(client, { orgId }))],
+    ["listGroupRoleAssignments", () => listGroupRoleAssignments(client, m)],
+    ["listWorkspaces", () => listWorkspaces(client, { orgId })],
+    ["listEvents", () => collectItems(listEvents(client, { orgId }))],
+    ["getManagePermissions", () => getManagePermissions(client, u)],
+    ["suspendUser", () => suspendUser(client, u)],
+    ["restoreUser", () => restoreUser(client, u)],
+    ["removeUser", () => removeUser(client, u)],
+    ["addGroupMember", () => addGroupMember(client, m)],
+    ["removeGroupMember", () => removeGroupMember(client, m)],
+    ["disableAccount", () => disableAccount(client, u)],
+    ["enableAccount", () => enableAccount(client, u)],
+    ["deleteAccount", () => deleteAccount(client, u)],
+    ["cancelDeleteAccount", () => cancelDeleteAccount(client, u)],
+  ];
+}
+
+describe("no resource function turns a failed server into data or success", () => {
+  for (const [status, cls] of [
+    [500, ServerError],
+    [503, ServerError],
+  ] as const) {
+    it(`every call against a server answering ${status} rejects with ${cls.name}`, async () => {
+      const { sim, client } = await startWithClient(
+        { faults: { errorRate: 1, statuses: [status] }, rateLimits: { eventsPerMinute: 100_000 } },
+        {
+          retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+          rateLimits: { eventsPerMinute: 100_000 },
+        },
+      );
+      try {
+        const org = sim.orgs[0]!;
+        const before = JSON.stringify(org.users);
+        for (const [name, call] of everyCall(client, org)) {
+          const outcome = await call().then(
+            (v) => ({ resolved: v }),
+            (e: unknown) => ({ rejected: e }),
+          );
+          expect(outcome, name).not.toHaveProperty("resolved");
+          const e = (outcome as { rejected: unknown }).rejected;
+          expect(e, name).toBeInstanceOf(cls);
+          expect((e as ServerError).status, name).toBe(status);
+        }
+        expect(JSON.stringify(org.users)).toBe(before); // nothing was written
+        // 503 is transient and was retried; 500 is not
+        const s = client.statsByEndpoint();
+        const retries = Object.values(s).reduce((a, x) => a + x.retries, 0);
+        if (status === 503) expect(retries).toBeGreaterThan(0);
+        else expect(retries).toBe(0);
+      } finally {
+        await sim.close();
+      }
+    });
+  }
+
+  it("every call against an exhausted rate limit rejects with RateLimitError (a wait too long to honour)", async () => {
+    // A frozen simulator clock keeps the one-minute window from ever resetting during the test.
+    const frozen = Date.now();
+    const { sim, client: spender } = await startWithClient({
+      clock: () => frozen,
+      rateLimits: { defaultPerMinute: 1, lastActivePerMinute: 1, eventsPerMinute: 1 },
+    });
+    try {
+      const org = sim.orgs[0]!;
+      // another process spends each class's single request of the minute
+      await getOrg(spender, { orgId: org.id });
+      await getLastActiveDates(spender, {
+        orgId: org.id,
+        accountId: org.users.find((u) => u.memberships[org.directories[0]!.directoryId])!.accountId,
+        maxPages: 1,
+      }).catch(() => undefined); // a second page would be refused; only the spend matters
+      await collectItems(listEvents(spender, { orgId: org.id, limit: 500 })).catch(() => undefined);
+      const before = JSON.stringify(org.users);
+      // a fresh client per call: it has not seen the budget run out, so it meets the 429 itself
+      const fresh = () =>
+        createAtlassianClient({
+          apiKey: sim.apiKey,
+          baseUrl: sim.url,
+          retry: { maxAttempts: 3, maxServerWaitMs: 50 },
+        });
+      for (const [name] of everyCall(spender, org)) {
+        const call = everyCall(fresh(), org).find(([n]) => n === name)![1];
+        const e = await call().then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        expect(e, name).toBeInstanceOf(RateLimitError);
+        expect((e as RateLimitError).retryAfterMs, name).toBeGreaterThan(50);
+        expect((e as RateLimitError).message, name).not.toContain(sim.apiKey);
+      }
+      expect(JSON.stringify(org.users)).toBe(before);
     } finally {
       await sim.close();
     }

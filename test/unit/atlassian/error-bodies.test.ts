@@ -10,7 +10,7 @@ import {
   RateLimitError,
   ServerError,
 } from "../../../src/atlassian/index.ts";
-import { getOrg } from "../../../src/atlassian/index.ts";
+import { disableAccount, getOrg } from "../../../src/atlassian/index.ts";
 import { json, stubClient, text } from "./stub-fetch.ts";
 
 const noScrub = (s: string): string => s;
@@ -174,6 +174,58 @@ describe("status → typed error (through the transport)", () => {
       const err = await getOrg(client, { orgId: "o1" }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConflictError);
       expect((err as ConflictError).reason).toBe(reason);
+    }
+  });
+
+  it("401 tells the user to create an org API key without scopes; site API tokens do not work", async () => {
+    for (const body of [
+      { code: 401, message: "Unauthorized" },
+      { code: 401, message: "Unauthorized; scope does not match" },
+    ]) {
+      const err = await getOrg(stubClient(() => json(401, body)).client, { orgId: "o1" }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(AuthError);
+      expect((err as Error).message).toMatch(/create an organization API key without scopes/i);
+      expect((err as Error).message).toContain("site API tokens do not work here");
+      expect((err as Error).message.includes("scopes do not cover")).toBe(
+        body.message.includes("scope"),
+      );
+    }
+  });
+
+  it("403 from user-management: a scoped-key rejection is told apart from a forbidden target", async () => {
+    const scoped = [
+      { key: "forbidden", context: { message: "Token is missing required scope manage:org" } },
+      { code: 403, message: "Forbidden; scope does not match" },
+      {
+        timestamp: "2025-06-06T06:03:27.122+00:00",
+        path: "/users/u1/manage/lifecycle/disable",
+        status: 403,
+        error: "Forbidden",
+        message: "Required scopes: manage:org",
+      },
+    ];
+    for (const body of scoped) {
+      const err = await disableAccount(stubClient(() => json(403, body)).client, {
+        accountId: "u1",
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ForbiddenError);
+      expect((err as ForbiddenError).scopedKey).toBe(true);
+      expect((err as Error).message).toMatch(/refuses scoped keys/);
+      expect((err as Error).message).toMatch(/without scopes/);
+    }
+    for (const body of [
+      { key: "forbidden.action", context: { allowed: false, reason: { key: "managedAccount" } } },
+      { key: "forbidden.unclaimedDomain", context: { domain: "scope.example.com" } },
+      { key: "forbidden" },
+    ]) {
+      const err = await disableAccount(stubClient(() => json(403, body)).client, {
+        accountId: "u1",
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ForbiddenError);
+      expect((err as ForbiddenError).scopedKey).toBe(false);
+      expect((err as Error).message).toMatch(/not allowed to do this/);
     }
   });
 

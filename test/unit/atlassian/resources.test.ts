@@ -23,7 +23,7 @@ import {
   searchUserPages,
   suspendUser,
 } from "../../../src/atlassian/index.ts";
-import { empty, json, stubClient } from "./stub-fetch.ts";
+import { empty, json, stubClient, text } from "./stub-fetch.ts";
 
 const specUser = {
   accountId: "12345678-1234-1234-1234-123456789012",
@@ -364,6 +364,47 @@ describe("idempotent writes", () => {
     const noFallback = stubClient(() => json(410, { code: 410, message: "Gone" }));
     await expect(suspendUser(noFallback.client, p)).rejects.toBeInstanceOf(AtlassianApiError);
     expect(noFallback.calls).toHaveLength(1);
+  });
+  it("legacy fallback: pre-2023 v1 204 on suspend/restore, v1 204 on remove, v1 404-8 on remove → already", async () => {
+    const gone = () => json(405, { code: 405, message: "Method Not Allowed" });
+    const r = stubClient([gone, () => empty(204)]);
+    expect(await restoreUser(r.client, { ...p, legacyFallback: true })).toBe("done");
+    expect(r.calls.map((c) => `${c.method} ${c.url.pathname}`)).toEqual([
+      "POST /admin/v2/orgs/o1/directories/d1/users/u1/restore",
+      "POST /admin/v1/orgs/o1/directory/users/u1/restore-access",
+    ]);
+    const s = stubClient([() => empty(404), () => empty(204)]);
+    expect(await suspendUser(s.client, { ...p, legacyFallback: true })).toBe("done");
+    expect(s.calls[1]!.url.pathname).toBe("/admin/v1/orgs/o1/directory/users/u1/suspend-access");
+    const rm = stubClient([() => text(404, "<html>Not Found</html>"), () => empty(204)]);
+    expect(await removeUser(rm.client, { ...p, legacyFallback: true })).toBe("done");
+    expect(rm.calls.map((c) => `${c.method} ${c.url.pathname}`)).toEqual([
+      "DELETE /admin/v2/orgs/o1/directories/d1/users/u1",
+      "DELETE /admin/v1/orgs/o1/directory/users/u1",
+    ]);
+    const again = stubClient([gone, err(404, "ADMIN-404-8")]);
+    expect(await removeUser(again.client, { ...p, legacyFallback: true })).toBe("already");
+    expect(again.calls).toHaveLength(2);
+  });
+  it("legacy fallback never fires for a 404 the admin service answered (wrong directory, user, org)", async () => {
+    // v1 has no directory in its path: falling back on a wrong directoryId would suspend the
+    // user in every directory instead of failing.
+    for (const code of ["ADMIN-404-1", "ADMIN-404-8", "ADMIN-404-2", "ADMIN-404-10"]) {
+      const { client, calls } = stubClient([err(404, code), () => json(200, { message: "ok" })]);
+      const e = await suspendUser(client, { ...p, legacyFallback: true }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(NotFoundError);
+      expect((e as NotFoundError).code).toBe(code);
+      expect(calls).toHaveLength(1);
+    }
+    // a bare ApplicationError (no `errors` wrapper) is the service too
+    const bare = stubClient([
+      () => json(404, { id: "x", code: "ADMIN-404-1", title: "Not Found", detail: "directory" }),
+      () => empty(204),
+    ]);
+    await expect(restoreUser(bare.client, { ...p, legacyFallback: true })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    expect(bare.calls).toHaveLength(1);
   });
   it("memberships: add 409 already → already; add 409 licence → ConflictError; remove 404 → already unless the group is missing", async () => {
     const m = { ...p, groupId: "g1" };

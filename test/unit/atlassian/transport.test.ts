@@ -99,11 +99,16 @@ describe("retry decisions", () => {
     });
   }
 
-  it("retries 500 at most once", async () => {
-    const { client, calls } = stubClient(fail(500));
-    await expect(getOrg(client, { orgId: "o1" })).rejects.toBeInstanceOf(ServerError);
-    expect(calls).toHaveLength(2);
-  });
+  for (const status of [500, 501]) {
+    it(`never retries ${status} (a service failure, not a transient one)`, async () => {
+      const { client, calls, sleeps } = stubClient([fail(status), ok]);
+      const err = await getOrg(client, { orgId: "o1" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ServerError);
+      expect((err as ServerError).retryable).toBe(false);
+      expect(calls).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+    });
+  }
 
   const never: [number, new (...a: never[]) => Error][] = [
     [400, BadRequestError],
