@@ -7,7 +7,11 @@ import type { CrawlAllOptions } from "../crawl/crawl-all.ts";
 import { crawlConfiguredOrgs } from "../crawl/crawl-all.ts";
 import type { CrawlOrgResult } from "../crawl/crawl-org.ts";
 import { audiencesOf, sendWeeklyEmail, type DeliveryOutcome } from "../email/send-weekly.ts";
-import { buildReports, type BuiltReport } from "../reports/build-report.ts";
+import {
+  buildReports,
+  type BuiltReport,
+  type BuildReportsOptions,
+} from "../reports/build-report.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface PipelineResult {
@@ -20,12 +24,12 @@ export interface PipelineResult {
 
 export async function runPipeline(
   runtime: Runtime,
-  options: { crawl?: CrawlAllOptions } = {},
+  options: { crawl?: CrawlAllOptions; report?: Pick<BuildReportsOptions, "onProgress"> } = {},
 ): Promise<PipelineResult> {
   const crawls = await crawlConfiguredOrgs(runtime, options.crawl);
   const reports: BuiltReport[] = [];
   for (const crawl of crawls.filter((c) => c.status === "succeeded")) {
-    reports.push(...(await buildReports(runtime, { orgId: crawl.orgId })));
+    reports.push(...(await buildReports(runtime, { ...options.report, orgId: crawl.orgId })));
   }
   if (reports.length === 0) {
     return { crawls, reports, deliveries: [], emailSkipped: "no crawl succeeded, so no report" };

@@ -1,13 +1,23 @@
 /**
- * Crawl progress for people: one line redrawn in place on a terminal (users done/total,
+ * Progress for people: one line redrawn in place on a terminal (per org: phase, done/total,
  * request rate against the limit, ETA); nothing while running when stderr is not a TTY —
- * the summary line at the end says it all there.
+ * the summary line at the end says it all there. Crawls and report builds both report here.
  */
-import type { CrawlProgress } from "../crawl/context.ts";
+
+/** What a long step reports; CrawlProgress and ReportProgress are both of this shape. */
+export interface ProgressUpdate {
+  orgId: string;
+  phase: string;
+  done: number;
+  total: number | undefined;
+  requestsPerMinute?: number;
+  limitPerMinute?: number;
+  etaSeconds?: number;
+}
 
 export function progressPrinter(stream: NodeJS.WriteStream = process.stderr) {
   if (!stream.isTTY) return { update: () => undefined, end: () => undefined };
-  const latest = new Map<string, CrawlProgress>();
+  const latest = new Map<string, ProgressUpdate>();
   let lastDraw = 0;
   const draw = (force: boolean) => {
     const now = Date.now();
@@ -25,7 +35,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr) {
     stream.write(`\r\x1b[2K${parts.join(" | ")}`);
   };
   return {
-    update: (p: CrawlProgress) => {
+    update: (p: ProgressUpdate) => {
       latest.set(p.orgId, p);
       draw(p.phase === "done");
     },

@@ -42,6 +42,15 @@ export interface BuildReportsOptions {
   outDir?: string;
   /** Dormant users read per keyset batch. */
   batchSize?: number;
+  /** Called after each batch of Dormant accounts rows is written. */
+  onProgress?: (p: ReportProgress) => void;
+}
+
+export interface ReportProgress {
+  orgId: string;
+  phase: "report";
+  done: number;
+  total: number;
 }
 
 export class NoSucceededCrawlError extends Error {
@@ -85,7 +94,7 @@ export async function buildReports(
       );
     }
     await mkdir(outDir, { recursive: true });
-    return [await buildOne(runtime, run, outDir, options.batchSize, true)];
+    return [await buildOne(runtime, run, outDir, options, true)];
   }
   const runs = await latestSucceededRuns(db, options.orgId);
   if (runs.length === 0) {
@@ -96,7 +105,7 @@ export async function buildReports(
   }
   await mkdir(outDir, { recursive: true });
   const built: BuiltReport[] = [];
-  for (const run of runs) built.push(await buildOne(runtime, run, outDir, options.batchSize));
+  for (const run of runs) built.push(await buildOne(runtime, run, outDir, options));
   return built;
 }
 
@@ -104,9 +113,10 @@ async function buildOne(
   runtime: Runtime,
   run: SucceededRun,
   outDir: string,
-  batchSize = 5000,
+  options: BuildReportsOptions,
   fromHistory = false,
 ): Promise<BuiltReport> {
+  const batchSize = options.batchSize ?? 5000;
   const db = runtime.database.db;
   const config = runtime.config.report;
   const generatedAt = runtime.clock.now();
@@ -136,11 +146,14 @@ async function buildOne(
     const ctx = { window: w, thresholdsDays: config.thresholdsDays, columns };
     async function* batches(): AsyncIterable<DormantRow[]> {
       let after: string | null = null;
+      let done = 0;
       for (;;) {
         const users = await dormantUsersBatch(db, w, after, batchSize);
         if (users.length === 0) return;
         after = users[users.length - 1]?.accountId ?? null;
         yield users.map((u) => buildDormantRow(u, ctx));
+        done += users.length;
+        options.onProgress?.({ orgId: run.orgId, phase: "report", done, total: dormantUsers });
         if (users.length < batchSize) return;
       }
     }

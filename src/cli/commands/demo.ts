@@ -55,6 +55,7 @@ trend grow and the email ledger refuse to send the same week twice.`,
                 onProgress: progress.update,
                 client: { defaultPerMinute: 1000 * TIME_SCALE },
               },
+              report: { onProgress: progress.update },
             });
           } finally {
             progress.end();

@@ -3,6 +3,7 @@ import { withRuntime } from "../../app/runtime.ts";
 import type { BuiltReport } from "../../reports/build-report.ts";
 import { buildReports } from "../../reports/build-report.ts";
 import { configFor, parsePositiveInt } from "../context.ts";
+import { progressPrinter } from "../progress.ts";
 
 export function reportCommand(): Command {
   return new Command("report")
@@ -26,13 +27,15 @@ now) and named ...-run<id>.xlsx; it is not recorded as this week's report.`,
     )
     .action(async (opts: { out?: string; org?: string; run?: number }, command: Command) => {
       const config = configFor(command);
+      const progress = progressPrinter();
       const built = await withRuntime(config, (runtime) =>
         buildReports(runtime, {
           ...(opts.out !== undefined ? { outDir: opts.out } : {}),
           ...(opts.org !== undefined ? { orgId: opts.org } : {}),
           ...(opts.run !== undefined ? { runId: opts.run } : {}),
+          onProgress: progress.update,
         }),
-      );
+      ).finally(progress.end);
       for (const r of built) {
         console.log(r.workbookPath);
         console.log(r.csvPath);

@@ -23,7 +23,10 @@ nothing is concluded from partial data. Exits non-zero when any step failed.`,
         const progress = progressPrinter();
         try {
           return await untilInterrupted((signal) =>
-            runPipeline(runtime, { crawl: { onProgress: progress.update, signal } }),
+            runPipeline(runtime, {
+              crawl: { onProgress: progress.update, signal },
+              report: { onProgress: progress.update },
+            }),
           );
         } finally {
           progress.end();

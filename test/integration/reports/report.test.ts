@@ -268,6 +268,19 @@ describeEachBackend("dormant-account report", (backend) => {
     const total = products.find((row) => row[0] === "Total");
     expect(total?.[4]).toBe(report.summary.totals.billableSeats);
   });
+
+  it("reports progress after each batch of dormant rows, up to the total", async () => {
+    const runtime = await reportRuntime(database, fixedClock(now));
+    const seen: { done: number; total: number }[] = [];
+    const [again] = await buildReports(runtime, {
+      batchSize: 50,
+      onProgress: (p) => seen.push({ done: p.done, total: p.total }),
+    });
+    const total = again!.summary.totals.dormantUsers;
+    expect(seen.length).toBe(Math.ceil(total / 50));
+    expect(seen.map((p) => p.done)).toEqual(seen.map((_, k) => Math.min(50 * (k + 1), total)));
+    expect(seen.every((p) => p.total === total)).toBe(true);
+  });
 });
 
 describeEachBackend("past report rebuilt from history", (backend) => {
