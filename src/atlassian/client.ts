@@ -4,7 +4,7 @@ import type { EndpointClass } from "./endpoint-classes.ts";
 import { DOCUMENTED_LIMITS_PER_MINUTE, ENDPOINT_CLASSES } from "./endpoint-classes.ts";
 import { errorFromResponse, parseErrorBody } from "./error-mapping.ts";
 import type { AtlassianApiError, ErrorKind } from "./errors.ts";
-import { NetworkError } from "./errors.ts";
+import { NetworkError, SchemaError } from "./errors.ts";
 import { readRateLimitInfo, serverRequestedWaitMs } from "./rate-limit-headers.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 
@@ -37,6 +37,11 @@ export interface AtlassianClientOptions {
   userAgent?: string;
   /** Per attempt, including reading the body. Default 30 000 ms. */
   timeoutMs?: number;
+  /**
+   * Largest response body read, in bytes; a larger one is refused (not retried) rather than
+   * buffered. Real pages are tens of kilobytes. Default 32 MiB.
+   */
+  maxResponseBytes?: number;
   /** Max in-flight requests per (org, endpoint class). Default 8. */
   maxConcurrency?: number;
   rateLimits?: {
@@ -134,6 +139,7 @@ interface Config {
   fetch: typeof fetch;
   userAgent: string;
   timeoutMs: number;
+  maxResponseBytes: number;
   maxConcurrency: number;
   limits: Record<EndpointClass, number>;
   /** Classes with a limit of their own; the rest share one `default` budget per org. */
@@ -200,6 +206,7 @@ class HttpAtlassianClient implements AtlassianClient {
       fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
       userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
       timeoutMs: opts.timeoutMs ?? 30_000,
+      maxResponseBytes: opts.maxResponseBytes ?? 32 * 1024 * 1024,
       maxConcurrency: Math.max(1, opts.maxConcurrency ?? 8),
       limits,
       ownBudget,
@@ -339,22 +346,35 @@ class HttpAtlassianClient implements AtlassianClient {
       let resHeaders: Headers | undefined;
       let failure: AtlassianApiError | undefined;
       try {
-        const res = await cfg.fetch(url, { method: spec.method, headers, body: payload, signal });
+        // Redirects are never followed: the key would travel with them, and the API has none.
+        const res = await cfg.fetch(url, {
+          method: spec.method,
+          headers,
+          body: payload,
+          signal,
+          redirect: "manual",
+        });
         status = res.status;
         resHeaders = res.headers;
-        text = await res.text();
+        text = await readLimitedText(res, cfg.maxResponseBytes);
       } catch (err) {
         // the caller gave up: not an API failure, not retried
         if (spec.signal?.aborted) throw abortReason(spec.signal);
         const timedOut = timedOutFlag;
-        failure = networkError(err, {
-          request,
-          endpoint: spec.endpoint,
-          timedOut,
-          attempts: attempt,
-          scrub,
-          timeoutMs: cfg.timeoutMs,
-        });
+        failure =
+          err instanceof ResponseTooLarge
+            ? new SchemaError(
+                `${request} answered with a body over ${cfg.maxResponseBytes} bytes; Reclaim refused to read it. Check ATLASSIAN_API_URL points at the Atlassian API.`,
+                { endpoint: spec.endpoint, request, status, attempts: attempt, retryable: false },
+              )
+            : networkError(err, {
+                request,
+                endpoint: spec.endpoint,
+                timedOut,
+                attempts: attempt,
+                scrub,
+                timeoutMs: cfg.timeoutMs,
+              });
       } finally {
         clearTimeout(timer);
         spec.signal?.removeEventListener("abort", onCallerAbort);
@@ -434,6 +454,32 @@ class HttpAtlassianClient implements AtlassianClient {
       // an observer must never break a request
     }
   }
+}
+
+class ResponseTooLarge extends Error {}
+
+/** Reads the body as UTF-8 text, refusing (and cancelling) one longer than `maxBytes`. */
+async function readLimitedText(res: Response, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw new ResponseTooLarge();
+  }
+  if (res.body === null) return "";
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new ResponseTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function parseSuccess(status: number, text: string, request: string): ApiResponse {

@@ -246,6 +246,12 @@ export function errorFromResponse(ctx: MapContext): AtlassianApiError {
       init,
     );
   }
+  if (status >= 300 && status < 400) {
+    return new ClientError(
+      `${head} The server answered with a redirect, which Reclaim does not follow (the API key would go with it). Check that ATLASSIAN_API_URL is the Atlassian API itself.`,
+      { ...init, retryable: false },
+    );
+  }
   return new ClientError(
     `${head} The request was refused; it will not succeed if repeated as is.`,
     {
