@@ -144,17 +144,23 @@ async function buildOne(
   const partial = (file: string) => `${file}.partial`;
   try {
     const ctx = { window: w, thresholdsDays: config.thresholdsDays, columns };
+    // The next batch is read while this one is written: the database works in parallel.
+    const read = (after: string | null) => {
+      const batch = dormantUsersBatch(db, w, after, batchSize);
+      batch.catch(() => undefined); // awaited below; never an unhandled rejection if abandoned
+      return batch;
+    };
     async function* batches(): AsyncIterable<DormantRow[]> {
-      let after: string | null = null;
+      let next = read(null);
       let done = 0;
       for (;;) {
-        const users = await dormantUsersBatch(db, w, after, batchSize);
+        const users = await next;
         if (users.length === 0) return;
-        after = users[users.length - 1]?.accountId ?? null;
+        const last = users[users.length - 1]!.accountId;
+        next = users.length < batchSize ? Promise.resolve([]) : read(last);
         yield users.map((u) => buildDormantRow(u, ctx));
         done += users.length;
         options.onProgress?.({ orgId: run.orgId, phase: "report", done, total: dormantUsers });
-        if (users.length < batchSize) return;
       }
     }
     const result = await writeWorkbook({
