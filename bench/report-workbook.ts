@@ -21,6 +21,7 @@ import type { Runtime } from "../src/app/runtime.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { openDatabase, type ReclaimDatabase } from "../src/db/connect.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
+import { refreshPlannerStatistics } from "../src/db/repositories/org-data.repository.ts";
 import { buildReports } from "../src/reports/build-report.ts";
 import type { NewUserProduct } from "../src/db/schema.ts";
 import { fixedClock } from "../src/shared/clock.ts";
@@ -126,6 +127,8 @@ async function seed(database: ReclaimDatabase, orgId: string, users: number): Pr
     await db.insertInto("user_products").values(ups).execute();
     if (ugs.length) await db.insertInto("user_groups").values(ugs).execute();
   }
+  // As a crawl's finalise does, so the report sees the planner statistics it would in production.
+  await refreshPlannerStatistics(db);
 }
 
 async function benchOnce(users: number): Promise<void> {

@@ -4,7 +4,8 @@
  *   removed, and groups it did not see are dropped;
  * - incomplete when some per-user reads failed: their previous data is kept, and they get no
  *   "never active" rows — a failed read is never evidence of inactivity;
- * - history: versions of what changed, and per-product aggregates for trends.
+ * - history: versions of what changed, and per-product aggregates for trends;
+ * - then the planner's statistics are refreshed for the report that usually follows.
  */
 import {
   countUserChecks,
@@ -18,6 +19,7 @@ import {
   countUsersSeenInRun,
   deleteGroupsNotSeen,
   markUsersNotSeenRemoved,
+  refreshPlannerStatistics,
 } from "../../db/repositories/org-data.repository.ts";
 import type { CrawlContext } from "../context.ts";
 
@@ -70,6 +72,7 @@ export async function finaliseRun(
       error: usersFailed > 0 ? `${usersFailed} user(s) could not be read; see crawl_errors` : null,
     });
   });
+  await refreshPlannerStatistics(ctx.db);
   return {
     status,
     users,

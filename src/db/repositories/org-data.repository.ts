@@ -431,3 +431,14 @@ function chunks<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * Refreshes the planner's statistics of the tables a crawl fills, so the report queries that
+ * usually run right after a large crawl get index plans instead of guesses from an empty
+ * table. Sample-based: well under a second even for a 100k-user org.
+ */
+export async function refreshPlannerStatistics(db: Db): Promise<void> {
+  await sql`analyze users, user_products, user_groups, user_versions, user_product_versions`.execute(
+    db,
+  );
+}
