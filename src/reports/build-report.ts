@@ -31,6 +31,8 @@ export interface BuiltReport {
   /** The report_runs row; null for a rebuild of a past crawl's report. */
   reportId: number | null;
   workbookPath: string;
+  /** The same workbook without the Dormant accounts sheet, for the finance audience. */
+  financeWorkbookPath: string;
   csvPath: string;
   summary: ReportSummary;
 }
@@ -138,6 +140,7 @@ async function buildOne(
     : `reclaim-${safeName(run.orgId)}-${generatedAt.toISOString().slice(0, 10)}`;
   const workbookPath = path.join(outDir, `${base}.xlsx`);
   const csvPath = path.join(outDir, `${base}.csv`);
+  const financePath = path.join(outDir, `${base}-finance.xlsx`);
   // Files are written under a temporary name and renamed when complete, and the report is
   // recorded only then: a run killed midway leaves no half-written workbook for the email step.
   const reportId = fromHistory ? null : await reserveReportId(db);
@@ -165,23 +168,23 @@ async function buildOne(
     }
     const result = await writeWorkbook({
       workbookPath: partial(workbookPath),
-      csvPath: partial(csvPath),
       summary,
       config,
-      columns,
-      dormantRows: batches,
       reportId,
+      dormant: { csvPath: partial(csvPath), columns, rows: batches },
     });
+    // The finance copy: the same numbers without the sheet that names people.
+    await writeWorkbook({ workbookPath: partial(financePath), summary, config, reportId });
     if (result.dormantRows !== dormantUsers) {
       runtime.log.warn(
         `report for ${run.orgId}: ${result.dormantRows} dormant rows written, ${dormantUsers} counted`,
       );
     }
-    await rename(partial(csvPath), csvPath);
-    await rename(partial(workbookPath), workbookPath);
+    for (const file of [csvPath, financePath, workbookPath]) await rename(partial(file), file);
   } catch (error) {
-    await rm(partial(workbookPath), { force: true });
-    await rm(partial(csvPath), { force: true });
+    for (const file of [csvPath, financePath, workbookPath]) {
+      await rm(partial(file), { force: true });
+    }
     throw error;
   }
   if (reportId !== null) {
@@ -192,9 +195,17 @@ async function buildOne(
       generatedAt,
       period: isoWeek(generatedAt),
       workbookPath,
+      financeWorkbookPath: financePath,
       csvPath,
       summary: summary as unknown as Record<string, unknown>,
     });
   }
-  return { orgId: run.orgId, reportId, workbookPath, csvPath, summary };
+  return {
+    orgId: run.orgId,
+    reportId,
+    workbookPath,
+    financeWorkbookPath: financePath,
+    csvPath,
+    summary,
+  };
 }

@@ -1,8 +1,10 @@
 /**
  * The dormant-account workbook, written with exceljs's streaming writer: sheets are written
- * one after another and each row is committed as it is produced, so memory stays flat however
- * many dormant users the org has. The CSV twin of the Dormant accounts sheet is written in the
- * same pass. The chart is added to the Summary sheet afterwards (see zip-image.ts).
+ * one after another (one function each below) and each row is committed as it is produced, so
+ * memory stays flat however many dormant users the org has. The CSV twin of the Dormant
+ * accounts sheet is written in the same pass. The chart is added to the Summary sheet
+ * afterwards (see zip-image.ts). Without `dormant` input the same workbook is written without
+ * the per-person sheet: the finance copy, which names nobody.
  */
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -31,13 +33,28 @@ export const CHART_SIZE = { widthPx: 1000, heightPx: 420 };
 
 export interface WorkbookInput {
   workbookPath: string;
-  csvPath: string;
   summary: ReportSummary;
   config: ReportConfig;
-  columns: readonly ProductColumn[];
-  /** Yields Dormant accounts rows in batches (keyset-paged from the database). */
-  dormantRows: () => AsyncIterable<readonly DormantRow[]>;
   reportId?: number | null;
+  /** The Dormant accounts sheet and its CSV; absent for the finance copy. */
+  dormant?: {
+    csvPath: string;
+    columns: readonly ProductColumn[];
+    /** Yields rows in batches (keyset-paged from the database). */
+    rows: () => AsyncIterable<readonly DormantRow[]>;
+  };
+}
+
+type Writer = ExcelJS.stream.xlsx.WorkbookWriter;
+const FROZEN = { views: [{ state: "frozen" as const, ySplit: 1 }] };
+
+/** Where the Products sheet put the columns the Finance sheet refers to. */
+interface ProductsLayout {
+  dormantCol: string;
+  priceCol: string;
+  reclaimCol: string;
+  /** Last product row (the total row is the next one). */
+  last: number;
 }
 
 export interface WorkbookResult {
@@ -74,7 +91,7 @@ async function write(stream: WriteStream, text: string): Promise<void> {
 }
 
 export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResult> {
-  const { summary, config, columns } = input;
+  const { summary, config } = input;
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: input.workbookPath,
     useStyles: true,
@@ -82,9 +99,23 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
   });
   wb.creator = "reclaim";
   wb.created = new Date(summary.generatedAt);
-  const frozen = { views: [{ state: "frozen" as const, ySplit: 1 }] };
+  const chartAnchorRow = writeSummarySheet(wb, summary);
+  const count = input.dormant ? await writeDormantSheet(wb, input.dormant) : 0;
+  const layout = writeProductsSheet(wb, summary, config);
+  writeFinanceSheet(wb, summary, layout);
+  writeTrendSheet(wb, summary);
+  writeAboutSheet(wb, summary, config, input.reportId);
+  await wb.commit();
+  await addImageToXlsx(input.workbookPath, 1, renderDormantChart(summary), {
+    col: 0,
+    row: chartAnchorRow,
+    ...CHART_SIZE,
+  });
+  return { dormantRows: count };
+}
 
-  // Summary
+/** Headline numbers and the per-product table; returns the row the chart is anchored at. */
+function writeSummarySheet(wb: Writer, summary: ReportSummary): number {
   const s = wb.addWorksheet("Summary");
   s.columns = [{ width: 34 }, { width: 22 }, { width: 14 }, { width: 14 }, { width: 14 }];
   const kv = (label: string, value: ExcelJS.CellValue, numFmt?: string) => {
@@ -127,12 +158,18 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
   const chartRow = s.addRow(["Chart: dormant seats per product and over past crawls"]);
   chartRow.font = { italic: true };
   chartRow.commit();
-  const chartAnchorRow = 16 + summary.products.length + 3;
   s.commit();
+  return 16 + summary.products.length + 3;
+}
 
-  // Dormant accounts (+ CSV)
+/** One row per dormant user, and the same rows as CSV; returns how many were written. */
+async function writeDormantSheet(
+  wb: Writer,
+  input: NonNullable<WorkbookInput["dormant"]>,
+): Promise<number> {
+  const { columns } = input;
   const headers = dormantHeaders(columns);
-  const d = wb.addWorksheet("Dormant accounts", frozen);
+  const d = wb.addWorksheet("Dormant accounts", FROZEN);
   const fixed = [24, 30, 28, 12, 10, 11, 16, 10];
   const trailing = [10, 14, 12, 12, 40, 24, 30];
   header(d, headers, [...fixed, ...columns.map(() => 18), ...trailing]);
@@ -144,7 +181,7 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
   let count = 0;
   try {
     await write(csv, csvLine(headers));
-    for await (const batch of input.dormantRows()) {
+    for await (const batch of input.rows()) {
       for (const r of batch) {
         const cells = dormantCells(r);
         const row = d.addRow(cells);
@@ -169,8 +206,15 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
     await once(csv, "close");
   }
   d.commit();
+  return count;
+}
 
-  // Products
+/** Seats, activity windows, dormant and cost per product and site, with a total row. */
+function writeProductsSheet(
+  wb: Writer,
+  summary: ReportSummary,
+  config: ReportConfig,
+): ProductsLayout {
   const windows = config.thresholdsDays;
   const pHeaders = [
     "Product",
@@ -184,7 +228,7 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
     `Price / seat / month (${summary.currency})`,
     `Reclaimable / month (${summary.currency})`,
   ];
-  const p = wb.addWorksheet("Products", frozen);
+  const p = wb.addWorksheet("Products", FROZEN);
   header(p, pHeaders, [28, 18, 30, 38, 10, ...windows.map(() => 14), 10, 12, 18, 20]);
   freezeAndFilter(p, pHeaders.length);
   const dormantCol = colLetter(6 + windows.length);
@@ -231,9 +275,13 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
   totalRow.getCell(9 + windows.length).numFmt = MONEY;
   totalRow.commit();
   p.commit();
+  return { dormantCol, priceCol, reclaimCol, last };
+}
 
-  // Finance
-  const f = wb.addWorksheet("Finance", frozen);
+/** Prices, projected savings (formulas over Products) and savings at each threshold. */
+function writeFinanceSheet(wb: Writer, summary: ReportSummary, layout: ProductsLayout): void {
+  const { dormantCol, priceCol, reclaimCol, last } = layout;
+  const f = wb.addWorksheet("Finance", FROZEN);
   const fHeaders = [
     "Product",
     `Price / seat / month (${summary.currency})`,
@@ -298,12 +346,14 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
     "None yet: Reclaim does not take actions (the policy step does not exist yet), so there is nothing realized to report.",
   ]).commit();
   f.commit();
+}
 
-  // Trend
+/** Dormant seats per product at each past succeeded crawl. */
+function writeTrendSheet(wb: Writer, summary: ReportSummary): void {
   const keys = [...new Set(summary.products.map((x) => x.productKey))];
   for (const t of summary.trend)
     for (const k of Object.keys(t.dormantByProduct)) if (!keys.includes(k)) keys.push(k);
-  const t = wb.addWorksheet("Trend", frozen);
+  const t = wb.addWorksheet("Trend", FROZEN);
   header(
     t,
     ["Crawl run", "Finished (UTC)", ...keys.map((k) => `Dormant: ${k}`)],
@@ -319,8 +369,15 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
     row.commit();
   }
   t.commit();
+}
 
-  // About
+/** Definitions, thresholds, freshness and ids. */
+function writeAboutSheet(
+  wb: Writer,
+  summary: ReportSummary,
+  config: ReportConfig,
+  reportId: number | null | undefined,
+): void {
   const a = wb.addWorksheet("About");
   a.columns = [{ width: 32 }, { width: 100 }];
   const about: [string, ExcelJS.CellValue][] = [
@@ -348,7 +405,7 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
       `Crawl finished ${summary.dataAsOf}; Atlassian's activity data can lag up to 24 hours.`,
     ],
     ["Crawl run id", summary.crawlRunId],
-    ["Report id", input.reportId ?? "(rebuilt from history: not recorded as a weekly report)"],
+    ["Report id", reportId ?? "(rebuilt from history: not recorded as a weekly report)"],
     ["Generated (UTC)", summary.generatedAt],
   ];
   for (const [k, v] of about) {
@@ -358,12 +415,4 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
     row.commit();
   }
   a.commit();
-
-  await wb.commit();
-  await addImageToXlsx(input.workbookPath, 1, renderDormantChart(summary), {
-    col: 0,
-    row: chartAnchorRow,
-    ...CHART_SIZE,
-  });
-  return { dormantRows: count };
 }

@@ -39,6 +39,7 @@ now) and named ...-run<id>.xlsx; it is not recorded as this week's report.`,
       for (const r of built) {
         console.log(r.workbookPath);
         console.log(r.csvPath);
+        console.log(r.financeWorkbookPath);
         console.log(describeReport(r));
       }
     });

@@ -41,6 +41,7 @@ export function printPipeline(result: PipelineResult): void {
   for (const c of result.crawls) console.log(describeCrawl(c));
   for (const r of result.reports) {
     console.log(`workbook: ${r.workbookPath}`);
+    console.log(`finance:  ${r.financeWorkbookPath}`);
     console.log(`csv:      ${r.csvPath}`);
   }
   if (result.emailSkipped) console.log(`email step skipped: ${result.emailSkipped}`);

@@ -469,6 +469,7 @@ export interface NewReportRun {
   generatedAt: Date;
   period: string;
   workbookPath: string;
+  financeWorkbookPath: string | null;
   csvPath: string | null;
   summary: Record<string, unknown>;
 }
@@ -483,6 +484,7 @@ export async function insertReportRun(db: Kysely<Database>, run: NewReportRun): 
       generated_at: run.generatedAt,
       period: run.period,
       workbook_path: run.workbookPath,
+      finance_workbook_path: run.financeWorkbookPath,
       csv_path: run.csvPath,
       summary: JSON.stringify(run.summary),
     })

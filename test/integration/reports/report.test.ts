@@ -269,6 +269,30 @@ describeEachBackend("dormant-account report", (backend) => {
     expect(total?.[4]).toBe(report.summary.totals.billableSeats);
   });
 
+  it("writes a finance copy with every sheet but the one that names people", async () => {
+    const finance = new ExcelJS.Workbook();
+    await finance.xlsx.readFile(report.financeWorkbookPath);
+    expect(finance.worksheets.map((w) => w.name)).toEqual(
+      wb.worksheets.map((w) => w.name).filter((n) => n !== "Dormant accounts"),
+    );
+    expect(finance.getWorksheet("Summary")!.getImages()).toHaveLength(1);
+    const zip = await JSZip.loadAsync(await readFile(report.financeWorkbookPath));
+    const xml = await Promise.all(
+      Object.values(zip.files)
+        .filter((f) => f.name.endsWith(".xml"))
+        .map((f) => f.async("string")),
+    );
+    const someEmail = cellText(sheetRows(wb.getWorksheet("Dormant accounts")!)[1]![1]);
+    expect(someEmail).toContain("@");
+    expect(xml.join("\n")).not.toContain(someEmail);
+    const run = await database.db
+      .selectFrom("report_runs")
+      .select("finance_workbook_path")
+      .where("report_id", "=", report.reportId)
+      .executeTakeFirstOrThrow();
+    expect(run.finance_workbook_path).toBe(report.financeWorkbookPath);
+  });
+
   it("reports progress after each batch of dormant rows, up to the total", async () => {
     const runtime = await reportRuntime(database, fixedClock(now));
     const seen: { done: number; total: number }[] = [];
