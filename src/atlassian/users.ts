@@ -53,6 +53,8 @@ export interface DirectoryUser {
   productAccess?: UserProductAccess[] | undefined;
   /** Present only with `expand: ["groups"]`. */
   groups?: UserGroupRef[] | undefined;
+  /** Resources the user holds a role on, however granted; only with `expand: ["counts.resources"]`. */
+  resourceCount?: number | undefined;
 }
 
 export type UserExpand = "productAccess" | "groups" | "platformRoles" | "counts.resources";
@@ -92,6 +94,7 @@ const userSchema = z.object({
   groups: z
     .array(z.object({ id: z.string().min(1), name: z.string(), description: optionalString }))
     .nullish(),
+  counts: z.object({ resources: z.number().int().nonnegative().nullish() }).nullish(),
 });
 
 const searchPage = z.object({ data: z.array(userSchema), links: pageLinks });
@@ -128,6 +131,7 @@ function toUser(u: z.output<typeof userSchema>): DirectoryUser {
     deactivatedOn: u.deactivatedOn,
   };
   if (u.productAccess) out.productAccess = u.productAccess.map(toProductAccess);
+  if (typeof u.counts?.resources === "number") out.resourceCount = u.counts.resources;
   if (u.groups) {
     out.groups = u.groups.map((g) => ({
       id: ariSuffix(g.id),

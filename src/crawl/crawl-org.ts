@@ -122,7 +122,9 @@ export async function crawlOrg(
     await queueSample(ctx);
     const perUserStart = meter.count("last-active-dates");
     const perUserStarted = Date.now();
-    if (strategy !== "bulk") await crawlPerUser(ctx, catalog);
+    // Queued per-user work: last-active-dates where bulk data was missing (none with `bulk`
+    // unless a page lacked it), the cross-check sample, and direct-role reads (every strategy).
+    await crawlPerUser(ctx, catalog);
     const perUserCalls = meter.count("last-active-dates") - perUserStart;
     const metrics = meter.metrics(checkpoint.carried, {
       calls: perUserCalls,

@@ -80,6 +80,11 @@ export class ProductCatalog {
    * The canonical product for an id and key as one endpoint reported them.
    * @param key the endpoint's product key (`jira`, `jira-software` …) or role resource owner
    */
+  /** Whether `id` is a product resource the org's workspaces (or an earlier answer) named. */
+  knows(id: string): boolean {
+    return this.byId.has(id) || this.discovered.has(id);
+  }
+
   resolve(id: string, key: string | undefined): ProductRef {
     const exact = this.byId.get(id) ?? this.discovered.get(id);
     if (exact) return exact;

@@ -89,6 +89,15 @@ export interface GroupGrantsTable {
   product_key: string | null;
 }
 
+export interface UserDirectRolesTable {
+  org_id: string;
+  account_id: string;
+  resource_id: string;
+  role: string;
+  product_key: string | null;
+  run_id: number;
+}
+
 export interface UsersTable {
   org_id: string;
   account_id: string;
@@ -174,7 +183,8 @@ export interface CrawlProductStatsTable {
 export interface CrawlUserChecksTable {
   run_id: number;
   account_id: string;
-  purpose: "fill" | "sample";
+  /** fill: last-active-dates needed; sample: cross-check; roles: direct role-assignments. */
+  purpose: "fill" | "sample" | "roles";
   state: ColumnType<"pending" | "done" | "failed", "pending" | "done" | "failed" | undefined>;
   detail: JsonWithDefault<Record<string, unknown>>;
 }
@@ -194,6 +204,7 @@ export interface Database extends ReportTables, EmailTables {
   user_product_versions: UserProductVersionsTable;
   crawl_product_stats: CrawlProductStatsTable;
   crawl_user_checks: CrawlUserChecksTable;
+  user_direct_roles: UserDirectRolesTable;
 }
 
 export type CrawlRun = Selectable<CrawlRunsTable>;

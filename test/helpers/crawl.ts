@@ -123,6 +123,10 @@ export async function expectDatabaseMatchesOrg(
     for (const gid of u.groupIds) {
       for (const role of groupsById.get(gid)?.roles ?? []) granted.add(role.resourceId);
     }
+    // Seats held directly count too (customer roles are not seats).
+    for (const role of u.directRoles) {
+      if (!/customer/i.test(role.role)) granted.add(role.resourceId);
+    }
     for (const resourceId of granted) {
       if (used.has(resourceId)) continue;
       expectedActivity.push(

@@ -17,6 +17,7 @@ import { recordProductStats, recordVersions } from "../../db/repositories/histor
 import {
   addNeverUsedGrants,
   countUsersSeenInRun,
+  deleteDirectRolesNotRead,
   deleteGroupsNotSeen,
   markUsersNotSeenRemoved,
   refreshPlannerStatistics,
@@ -40,7 +41,8 @@ export async function finaliseRun(
   ctx.onProgress({ orgId: ctx.orgId, phase: "finalise", done: 0, total: undefined });
   const checks = await countUserChecks(ctx.db, ctx.runId);
   const users = await countUsersSeenInRun(ctx.db, ctx.orgId, ctx.runId);
-  const usersFailed = checks.fillFailed + checks.fillPending;
+  const usersFailed =
+    checks.fillFailed + checks.fillPending + checks.rolesFailed + checks.rolesPending;
   const status = usersFailed === 0 ? "succeeded" : "incomplete";
   const disagreements = await sampleDisagreements(ctx.db, ctx.runId);
   let removed = 0;
@@ -49,6 +51,7 @@ export async function finaliseRun(
     if (status === "succeeded") {
       removed = await markUsersNotSeenRemoved(trx, ctx.orgId, ctx.runId, at);
       await deleteGroupsNotSeen(trx, ctx.orgId, ctx.runId);
+      await deleteDirectRolesNotRead(trx, ctx.orgId, ctx.runId);
     }
     await recordVersions(trx, ctx.orgId, ctx.runId);
     await recordProductStats(trx, ctx.orgId, ctx.runId, at);

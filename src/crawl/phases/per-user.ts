@@ -1,14 +1,20 @@
 /**
  * Phase 3: one last-active-dates call per user that needs it — every user with `per-user`,
  * with `auto` only those the bulk call said nothing about, plus a small random sample
- * cross-checked against the bulk data (the two sources are not proven to agree).
+ * cross-checked against the bulk data (the two sources are not proven to agree) — and one
+ * role-assignments call per user who holds a role directly (see users.ts), to find seats
+ * granted directly that were never used.
  *
  * Calls run concurrently, paced by the client's limiter at the org's ceiling. Results are
  * committed in small batches together with the work items they complete, so a killed crawl
  * loses at most one batch. A failed read marks the user failed — never "not active".
  */
 import { sql } from "kysely";
-import { getLastActiveDates, isAtlassianApiError } from "../../atlassian/index.ts";
+import {
+  getLastActiveDates,
+  isAtlassianApiError,
+  listUserRoleAssignments,
+} from "../../atlassian/index.ts";
 import {
   completeUserCheck,
   countUserChecks,
@@ -16,10 +22,16 @@ import {
   queueUserChecks,
   recordErrors,
   updateRun,
+  type CheckPurpose,
   type CrawlErrorInput,
 } from "../../db/repositories/crawl-runs.repository.ts";
-import { activityOf, replaceActivity } from "../../db/repositories/org-data.repository.ts";
-import type { ActivityInput } from "../../db/repositories/org-data.repository.ts";
+import {
+  activityOf,
+  replaceActivity,
+  replaceDirectRoles,
+  type ActivityInput,
+  type DirectRolesInput,
+} from "../../db/repositories/org-data.repository.ts";
 import type { CrawlContext } from "../context.ts";
 import type { ProductCatalog } from "../product-catalog.ts";
 import { activityFromLastActive } from "../user-mapping.ts";
@@ -51,21 +63,24 @@ export async function queueSample(ctx: CrawlContext): Promise<void> {
 
 interface Outcome {
   accountId: string;
-  purpose: "fill" | "sample";
+  purpose: CheckPurpose;
   products?: ActivityInput[];
+  roles?: DirectRolesInput["roles"];
   error?: CrawlErrorInput;
 }
 
 export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): Promise<void> {
   const counts = await countUserChecks(ctx.db, ctx.runId);
+  const pending = counts.fillPending + counts.samplePending + counts.rolesPending;
   const total =
-    counts.fillPending +
+    pending +
     counts.fillDone +
     counts.fillFailed +
-    counts.samplePending +
     counts.sampleDone +
-    counts.sampleFailed;
-  let done = total - counts.fillPending - counts.samplePending;
+    counts.sampleFailed +
+    counts.rolesDone +
+    counts.rolesFailed;
+  let done = total - pending;
   if (done === total) return;
   const started = Date.now();
   const startedDone = done;
@@ -87,11 +102,11 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
   };
   report();
 
-  let after: string | null = null;
+  let after: { account_id: string; purpose: CheckPurpose } | null = null;
   for (;;) {
     const batch = await pendingUserChecks(ctx.db, ctx.runId, after, BATCH);
     if (batch.length === 0) break;
-    after = batch[batch.length - 1]?.account_id ?? null;
+    after = batch[batch.length - 1] ?? null;
     let buffer: Outcome[] = [];
     const flush = async () => {
       const outcomes = buffer;
@@ -117,8 +132,9 @@ async function readOne(
   ctx: CrawlContext,
   catalog: ProductCatalog,
   accountId: string,
-  purpose: "fill" | "sample",
+  purpose: CheckPurpose,
 ): Promise<Outcome> {
+  if (purpose === "roles") return readDirectRoles(ctx, catalog, accountId);
   try {
     const data = await getLastActiveDates(ctx.client, {
       orgId: ctx.orgId,
@@ -134,6 +150,46 @@ async function readOne(
       accountId,
       purpose,
       error: { accountId, endpoint: "last-active-dates", kind, message, at: ctx.clock.now() },
+    };
+  }
+}
+
+/**
+ * The product roles a user holds directly (not through a group). Customer roles are not seats
+ * and platform roles are not products, so both are left out.
+ */
+async function readDirectRoles(
+  ctx: CrawlContext,
+  catalog: ProductCatalog,
+  accountId: string,
+): Promise<Outcome> {
+  try {
+    const assignments = await listUserRoleAssignments(ctx.client, {
+      orgId: ctx.orgId,
+      accountId,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    const roles = assignments.flatMap((a) =>
+      catalog.knows(a.resourceId)
+        ? a.roles
+            .filter((r) => r.methods.length === 0 || r.methods.includes("direct"))
+            .filter((r) => !/customer/i.test(r.role))
+            .map((r) => ({
+              resourceId: a.resourceId,
+              productKey: catalog.resolve(a.resourceId, a.resourceOwner).productKey,
+              role: r.role,
+            }))
+        : [],
+    );
+    return { accountId, purpose: "roles", roles };
+  } catch (error) {
+    if (ctx.signal?.aborted) throw error;
+    const kind = isAtlassianApiError(error) ? error.kind : "unexpected";
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      accountId,
+      purpose: "roles",
+      error: { accountId, endpoint: "user-role-assignments", kind, message, at: ctx.clock.now() },
     };
   }
 }
@@ -155,6 +211,12 @@ async function commit(ctx: CrawlContext, outcomes: Outcome[]): Promise<void> {
       at,
       "per-user",
       fills.map((f) => ({ accountId: f.accountId, products: f.products ?? [] })),
+    );
+    await replaceDirectRoles(
+      trx,
+      ctx.orgId,
+      ctx.runId,
+      outcomes.flatMap((o) => (o.roles ? [{ accountId: o.accountId, roles: o.roles }] : [])),
     );
     await recordErrors(
       trx,

@@ -1,6 +1,9 @@
 /**
  * Phase 2: every user, 100 a call, from v2 users/search. With `bulk`/`auto` the same call
- * brings each user's per-product last activity (`expand: productAccess`). Each page is
+ * brings each user's per-product last activity (`expand: productAccess`). Every strategy asks
+ * for the user's resource count: a user holding roles on more resources than their groups
+ * grant and their activity shows has a direct role on a product they never used, and gets a
+ * role-assignments read (such a seat shows up nowhere else). Each page is
  * committed together with the cursor of the next one, so a killed crawl resumes at the first
  * page it had not stored and never fetches a stored page again.
  */
@@ -8,17 +11,20 @@ import {
   BadRequestError,
   countUsers,
   searchUserPages,
+  type DirectoryUser,
   type UserExpand,
 } from "../../atlassian/index.ts";
 import { queueUserChecks, updateRun } from "../../db/repositories/crawl-runs.repository.ts";
 import {
   countUsersSeenInRun,
+  resourcesByGroup,
   saveUserPage,
   upsertProducts,
 } from "../../db/repositories/org-data.repository.ts";
 import type { CrawlContext } from "../context.ts";
 import type { ProductCatalog } from "../product-catalog.ts";
 import { userFromDirectory } from "../user-mapping.ts";
+import type { UserInput } from "../../db/repositories/org-data.repository.ts";
 
 /** How often a walk restarts from the first page when the API rejects a cursor as stale. */
 const MAX_CURSOR_RESTARTS = 3;
@@ -54,8 +60,17 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
   }
   const expand: UserExpand[] =
     ctx.strategy === "per-user"
-      ? ["groups", "platformRoles"]
-      : ["productAccess", "groups", "platformRoles"];
+      ? ["groups", "platformRoles", "counts.resources"]
+      : ["productAccess", "groups", "platformRoles", "counts.resources"];
+  const groupResources = await resourcesByGroup(ctx.db, orgId);
+  // A user holding roles on more resources than their groups grant and their activity shows
+  // has a direct role on a product they never used: read their role assignments.
+  const hasUnusedDirectRole = (u: DirectoryUser, stored: UserInput): boolean => {
+    if (u.resourceCount === undefined) return false;
+    const known = new Set<string>(stored.products?.map((p) => p.resourceId) ?? []);
+    for (const g of u.groups ?? []) for (const r of groupResources.get(g.id) ?? []) known.add(r);
+    return u.resourceCount > known.size;
+  };
   let done = checkpoint.usersPages > 0 ? await countUsersSeenInRun(ctx.db, orgId, ctx.runId) : 0;
   ctx.onProgress({ orgId, phase: "users", done, total: checkpoint.usersTotal });
 
@@ -73,6 +88,9 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
     const needFill = users
       .filter((u) => ctx.strategy === "per-user" || u.products === undefined)
       .map((u) => u.accountId);
+    const needRoles = page.items
+      .filter((u, i) => hasUnusedDirectRole(u, users[i]!))
+      .map((u) => u.accountId);
     checkpoint.usersCursor = page.nextCursor;
     checkpoint.usersPages += 1;
     checkpoint.usersDone = page.nextCursor === undefined;
@@ -83,6 +101,7 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
       }
       await saveUserPage(trx, orgId, ctx.runId, at, users);
       await queueUserChecks(trx, ctx.runId, "fill", needFill);
+      await queueUserChecks(trx, ctx.runId, "roles", needRoles);
       await updateRun(trx, ctx.runId, { checkpoint: { ...checkpoint }, heartbeatAt: at });
     });
     done += users.length;

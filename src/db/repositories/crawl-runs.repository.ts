@@ -131,7 +131,7 @@ export async function recordErrors(db: Db, runId: number, errors: CrawlErrorInpu
 export async function queueUserChecks(
   db: Db,
   runId: number,
-  purpose: "fill" | "sample",
+  purpose: CheckPurpose,
   accountIds: string[],
 ): Promise<void> {
   if (accountIds.length === 0) return;
@@ -142,19 +142,24 @@ export async function queueUserChecks(
     .execute();
 }
 
-/** The next batch of pending work, in account order (keyset: after `afterAccountId`). */
+/**
+ * The next batch of pending work, in (account, purpose) order after `after` (keyset: one
+ * account may have several purposes, and a batch may end between them).
+ */
 export async function pendingUserChecks(
   db: Db,
   runId: number,
-  afterAccountId: string | null,
+  after: { account_id: string; purpose: CheckPurpose } | null,
   limit: number,
-): Promise<{ account_id: string; purpose: "fill" | "sample" }[]> {
+): Promise<{ account_id: string; purpose: CheckPurpose }[]> {
   let q = db
     .selectFrom("crawl_user_checks")
     .select(["account_id", "purpose"])
     .where("run_id", "=", runId)
     .where("state", "=", "pending");
-  if (afterAccountId !== null) q = q.where("account_id", ">", afterAccountId);
+  if (after !== null) {
+    q = q.where(sql<boolean>`(account_id, purpose) > (${after.account_id}, ${after.purpose})`);
+  }
   return q.orderBy("account_id").orderBy("purpose").limit(limit).execute();
 }
 
@@ -163,7 +168,7 @@ export async function completeUserCheck(
   runId: number,
   check: {
     accountId: string;
-    purpose: "fill" | "sample";
+    purpose: CheckPurpose;
     state: "done" | "failed";
     detail?: Record<string, unknown>;
   },
@@ -176,6 +181,9 @@ export async function completeUserCheck(
     .where("purpose", "=", check.purpose)
     .execute();
 }
+
+/** Why a user needs a per-user read in this run (see crawl_user_checks). */
+export type CheckPurpose = "fill" | "sample" | "roles";
 
 export async function countUserChecks(db: Db, runId: number) {
   const rows = await db
@@ -193,6 +201,9 @@ export async function countUserChecks(db: Db, runId: number) {
     samplePending: count("sample", "pending"),
     sampleDone: count("sample", "done"),
     sampleFailed: count("sample", "failed"),
+    rolesPending: count("roles", "pending"),
+    rolesDone: count("roles", "done"),
+    rolesFailed: count("roles", "failed"),
   };
 }
 

@@ -341,9 +341,67 @@ export async function activityOf(db: Db, orgId: string, accountIds: string[]) {
     .execute();
 }
 
+/** The resources each group grants a role on, to tell group seats from direct ones. */
+export async function resourcesByGroup(db: Db, orgId: string): Promise<Map<string, Set<string>>> {
+  const rows = await db
+    .selectFrom("group_grants")
+    .select(["group_id", "resource_id"])
+    .where("org_id", "=", orgId)
+    .execute();
+  const out = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const set = out.get(r.group_id) ?? new Set<string>();
+    set.add(r.resource_id);
+    out.set(r.group_id, set);
+  }
+  return out;
+}
+
+export interface DirectRolesInput {
+  accountId: string;
+  roles: { resourceId: string; productKey: string | null; role: string }[];
+}
+
+/** Stores what this run read of each user's direct roles, replacing earlier reads. */
+export async function replaceDirectRoles(
+  trx: Transaction<Database>,
+  orgId: string,
+  runId: number,
+  users: DirectRolesInput[],
+): Promise<void> {
+  if (users.length === 0) return;
+  await trx
+    .deleteFrom("user_direct_roles")
+    .where("org_id", "=", orgId)
+    .where(
+      "account_id",
+      "in",
+      users.map((u) => u.accountId),
+    )
+    .execute();
+  const rows = users.flatMap((u) =>
+    u.roles.map((r) => ({
+      org_id: orgId,
+      account_id: u.accountId,
+      resource_id: r.resourceId,
+      role: r.role,
+      product_key: r.productKey,
+      run_id: runId,
+    })),
+  );
+  if (rows.length > 0) {
+    await trx
+      .insertInto("user_direct_roles")
+      .values(rows)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
 /**
- * Seats granted by a group but never used get a row with no activity ("never active"),
- * except for users whose activity read failed in this run: a failed read is no evidence.
+ * Seats granted by a group or held directly but never used get a row with no activity
+ * ("never active"), except for users whose activity read failed in this run: a failed read
+ * is no evidence.
  */
 export async function addNeverUsedGrants(
   trx: Transaction<Database>,
@@ -367,11 +425,39 @@ export async function addNeverUsedGrants(
         where c.run_id = ${runId} and c.account_id = ug.account_id and c.state <> 'done'
           and c.purpose = 'fill')
     on conflict (org_id, account_id, product_key, resource_id) do nothing`.execute(trx);
+  await sql`
+    insert into user_products
+      (org_id, account_id, product_key, resource_id, last_active_at, last_active_date,
+       source, observed_at, run_id)
+    select distinct r.org_id, r.account_id, r.product_key, r.resource_id, null::timestamptz,
+           null::date, 'grant', ${at}::timestamptz, ${runId}::bigint
+    from user_direct_roles r
+    join users u on u.org_id = r.org_id and u.account_id = r.account_id
+    where r.org_id = ${orgId} and r.run_id = ${runId} and r.product_key is not null
+      and u.removed_at is null and u.last_seen_run_id = ${runId}
+      and not exists (
+        select 1 from crawl_user_checks c
+        where c.run_id = ${runId} and c.account_id = r.account_id and c.state <> 'done'
+          and c.purpose = 'fill')
+    on conflict (org_id, account_id, product_key, resource_id) do nothing`.execute(trx);
   // A grant row from an earlier run whose grant is gone is not evidence of anything: drop it.
   await trx
     .deleteFrom("user_products")
     .where("org_id", "=", orgId)
     .where("source", "=", "grant")
+    .where("run_id", "<>", runId)
+    .execute();
+}
+
+/** After a complete run: direct roles not read again by it are no longer evidence. */
+export async function deleteDirectRolesNotRead(
+  trx: Transaction<Database>,
+  orgId: string,
+  runId: number,
+): Promise<void> {
+  await trx
+    .deleteFrom("user_direct_roles")
+    .where("org_id", "=", orgId)
     .where("run_id", "<>", runId)
     .execute();
 }
