@@ -409,35 +409,29 @@ export async function addNeverUsedGrants(
   runId: number,
   at: Date,
 ): Promise<void> {
+  // Seats come through a group, or directly (roles read in this run).
   await sql`
     insert into user_products
       (org_id, account_id, product_key, resource_id, last_active_at, last_active_date,
        source, observed_at, run_id)
-    select distinct ug.org_id, ug.account_id, gg.product_key, gg.resource_id, null::timestamptz,
+    select distinct g.org_id, g.account_id, g.product_key, g.resource_id, null::timestamptz,
            null::date, 'grant', ${at}::timestamptz, ${runId}::bigint
-    from user_groups ug
-    join group_grants gg on gg.org_id = ug.org_id and gg.group_id = ug.group_id
-    join users u on u.org_id = ug.org_id and u.account_id = ug.account_id
-    where ug.org_id = ${orgId} and gg.product_key is not null
+    from (
+      select ug.org_id, ug.account_id, gg.product_key, gg.resource_id
+      from user_groups ug
+      join group_grants gg on gg.org_id = ug.org_id and gg.group_id = ug.group_id
+      where ug.org_id = ${orgId}
+      union all
+      select r.org_id, r.account_id, r.product_key, r.resource_id
+      from user_direct_roles r
+      where r.org_id = ${orgId} and r.run_id = ${runId}
+    ) g
+    join users u on u.org_id = g.org_id and u.account_id = g.account_id
+    where g.product_key is not null
       and u.removed_at is null and u.last_seen_run_id = ${runId}
       and not exists (
         select 1 from crawl_user_checks c
-        where c.run_id = ${runId} and c.account_id = ug.account_id and c.state <> 'done'
-          and c.purpose = 'fill')
-    on conflict (org_id, account_id, product_key, resource_id) do nothing`.execute(trx);
-  await sql`
-    insert into user_products
-      (org_id, account_id, product_key, resource_id, last_active_at, last_active_date,
-       source, observed_at, run_id)
-    select distinct r.org_id, r.account_id, r.product_key, r.resource_id, null::timestamptz,
-           null::date, 'grant', ${at}::timestamptz, ${runId}::bigint
-    from user_direct_roles r
-    join users u on u.org_id = r.org_id and u.account_id = r.account_id
-    where r.org_id = ${orgId} and r.run_id = ${runId} and r.product_key is not null
-      and u.removed_at is null and u.last_seen_run_id = ${runId}
-      and not exists (
-        select 1 from crawl_user_checks c
-        where c.run_id = ${runId} and c.account_id = r.account_id and c.state <> 'done'
+        where c.run_id = ${runId} and c.account_id = g.account_id and c.state <> 'done'
           and c.purpose = 'fill')
     on conflict (org_id, account_id, product_key, resource_id) do nothing`.execute(trx);
   // A grant row from an earlier run whose grant is gone is not evidence of anything: drop it.
