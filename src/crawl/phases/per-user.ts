@@ -143,14 +143,7 @@ async function readOne(
     });
     return { accountId, purpose, products: activityFromLastActive(data, catalog) };
   } catch (error) {
-    if (ctx.signal?.aborted) throw error;
-    const kind = isAtlassianApiError(error) ? error.kind : "unexpected";
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      accountId,
-      purpose,
-      error: { accountId, endpoint: "last-active-dates", kind, message, at: ctx.clock.now() },
-    };
+    return failedRead(ctx, accountId, purpose, "last-active-dates", error);
   }
 }
 
@@ -183,15 +176,25 @@ async function readDirectRoles(
     );
     return { accountId, purpose: "roles", roles };
   } catch (error) {
-    if (ctx.signal?.aborted) throw error;
-    const kind = isAtlassianApiError(error) ? error.kind : "unexpected";
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      accountId,
-      purpose: "roles",
-      error: { accountId, endpoint: "user-role-assignments", kind, message, at: ctx.clock.now() },
-    };
+    return failedRead(ctx, accountId, "roles", "user-role-assignments", error);
   }
+}
+
+/**
+ * A read that failed: recorded as an error for this user (never as "no activity"). The
+ * caller giving up is not a failed read: it ends the phase.
+ */
+function failedRead(
+  ctx: CrawlContext,
+  accountId: string,
+  purpose: CheckPurpose,
+  endpoint: string,
+  error: unknown,
+): Outcome {
+  if (ctx.signal?.aborted) throw error;
+  const kind = isAtlassianApiError(error) ? error.kind : "unexpected";
+  const message = error instanceof Error ? error.message : String(error);
+  return { accountId, purpose, error: { accountId, endpoint, kind, message, at: ctx.clock.now() } };
 }
 
 async function commit(ctx: CrawlContext, outcomes: Outcome[]): Promise<void> {
