@@ -11,7 +11,8 @@ import type { Database } from "../schema.ts";
 
 type Trx = Transaction<Database>;
 
-const USER_FIELDS = [
+/** User attributes kept as versions; a past report reads exactly these. */
+export const VERSIONED_USER_FIELDS = [
   "email",
   "name",
   "account_type",
@@ -26,8 +27,8 @@ const USER_FIELDS = [
 
 /** Closes the open versions that no longer match the current rows and opens new ones. */
 export async function recordVersions(trx: Trx, orgId: string, runId: number): Promise<void> {
-  const cols = sql.join(USER_FIELDS.map((f) => sql.ref(`v.${f}`)));
-  const current = sql.join(USER_FIELDS.map((f) => sql.ref(`u.${f}`)));
+  const cols = sql.join(VERSIONED_USER_FIELDS.map((f) => sql.ref(`v.${f}`)));
+  const current = sql.join(VERSIONED_USER_FIELDS.map((f) => sql.ref(`u.${f}`)));
   await sql`
     update user_versions v set valid_to_run_id = ${runId}
     from users u
@@ -38,7 +39,7 @@ export async function recordVersions(trx: Trx, orgId: string, runId: number): Pr
   );
   await sql`
     insert into user_versions (org_id, account_id, valid_from_run_id, valid_to_run_id,
-      ${sql.join(USER_FIELDS.map((f) => sql.ref(f)))}, removed)
+      ${sql.join(VERSIONED_USER_FIELDS.map((f) => sql.ref(f)))}, removed)
     select u.org_id, u.account_id, ${runId}, null, ${current}, u.removed_at is not null
     from users u
     where u.org_id = ${orgId} and not exists (

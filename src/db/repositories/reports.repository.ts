@@ -5,8 +5,9 @@
  * week's report can be rebuilt. Dormant users are read in keyset batches by account id so the
  * workbook never holds a whole org in memory (PGlite cannot stream a cursor).
  */
-import { sql, type Kysely } from "kysely";
-import type { Database } from "../schema.ts";
+import { sql, type Kysely, type Selectable } from "kysely";
+import type { Database, UserProductsTable, UsersTable } from "../schema.ts";
+import { VERSIONED_USER_FIELDS } from "./history.repository.ts";
 
 export interface SucceededRun {
   runId: number;
@@ -96,33 +97,19 @@ export interface ProductStatsRow {
 }
 
 /** A user's attributes as the report sees them, from the current table or a past version. */
-interface UserState {
-  org_id: string;
-  account_id: string;
-  email: string | null;
-  name: string | null;
-  account_type: string | null;
-  account_status: string | null;
-  membership_status: string | null;
-  status: string | null;
-  claim_status: string | null;
-  management_source: string | null;
-  platform_roles: unknown;
-  added_to_org: Date | null;
-  removed: boolean;
-}
+type UserState = Pick<
+  Selectable<UsersTable>,
+  "org_id" | "account_id" | (typeof VERSIONED_USER_FIELDS)[number]
+> & { removed: boolean };
 
 /** A user's access to one product and last activity in it. */
-interface ProductState {
-  org_id: string;
-  account_id: string;
-  product_key: string;
-  resource_id: string;
-  last_active_at: Date | null;
-}
+type ProductState = Pick<
+  Selectable<UserProductsTable>,
+  "org_id" | "account_id" | "product_key" | "resource_id" | "last_active_at"
+>;
 
-const USER_COLUMNS = sql.raw(
-  "org_id, account_id, email, name, account_type, account_status, membership_status, status, claim_status, management_source, platform_roles, added_to_org",
+const USER_COLUMNS = sql.join(
+  ["org_id", "account_id", ...VERSIONED_USER_FIELDS].map((f) => sql.ref(f)),
 );
 
 /** Versions valid at run R: opened at or before R and not closed by R. */
