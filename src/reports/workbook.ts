@@ -20,7 +20,6 @@ import { addImageToXlsx } from "./zip-image.ts";
 type Worksheet = ExcelJS.Worksheet;
 type Cell = ExcelJS.Cell;
 
-export const SHEETS = ["Summary", "Dormant accounts", "Products", "Finance", "Trend", "About"];
 const DATE_TIME = "yyyy-mm-dd hh:mm";
 const DATE = "yyyy-mm-dd";
 const MONEY = "#,##0.00";

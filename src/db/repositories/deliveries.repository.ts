@@ -3,7 +3,7 @@
  * succeeds for exactly one caller per (org, period, audience, recipient) unless the previous
  * attempt failed, was abandoned mid-send, or the caller forces a resend.
  */
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database } from "../schema.ts";
 import type { EmailDelivery } from "../tables/email.ts";
 
@@ -123,16 +123,6 @@ export async function markFailed(
       last_error: failed.error,
     }))
     .where("delivery_id", "=", deliveryId)
-    .execute();
-}
-
-export async function deliveriesFor(db: Db, orgId: string, period: string) {
-  return db
-    .selectFrom("email_deliveries")
-    .selectAll()
-    .where("org_id", "=", orgId)
-    .where("period", "=", period)
-    .orderBy(sql`audience, recipient`)
     .execute();
 }
 
