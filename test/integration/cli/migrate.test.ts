@@ -36,6 +36,8 @@ describe("reclaim migrate (CLI)", () => {
     expect(result.stderr).toMatch(/not-an-address/);
   });
 
+  // Needs a Postgres server: runs when RECLAIM_TEST_DATABASE_URL names one (as in CI), and is
+  // skipped in a plain `npm test`, where only embedded PGlite exists.
   it.runIf(TEST_DATABASE_URL)("migrates a Postgres server given by DATABASE_URL", async () => {
     const result = await runCli(["migrate"], { env: { DATABASE_URL: TEST_DATABASE_URL } });
     expect(result.code).toBe(0);
