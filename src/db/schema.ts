@@ -167,19 +167,53 @@ export interface UserProductVersionsTable {
   has_access: Generated<boolean>;
 }
 
-export interface CrawlProductStatsTable {
+export interface GroupVersionsTable {
+  org_id: string;
+  group_id: string;
+  valid_from_run_id: number;
+  valid_to_run_id: number | null;
+  directory_id: string | null;
+  name: string;
+  description: string | null;
+  management_source: string | null;
+}
+
+export interface GroupGrantVersionsTable {
+  org_id: string;
+  group_id: string;
+  resource_id: string;
+  role: string;
+  product_key: string | null;
+  valid_from_run_id: number;
+  valid_to_run_id: number | null;
+}
+
+export interface UserGroupVersionsTable {
+  org_id: string;
+  account_id: string;
+  group_id: string;
+  valid_from_run_id: number;
+  valid_to_run_id: number | null;
+}
+
+/** Seat counts of one threshold; active + grace + dormant = seats. */
+export interface ThresholdCounts {
+  active: number;
+  grace: number;
+  dormant: number;
+}
+
+export interface ProductStatsTable {
   run_id: number;
+  rules_key: string;
   product_key: string;
   resource_id: string;
   seats: number;
-  active_30: number;
-  active_60: number;
-  active_90: number;
-  active_180: number;
   never_active: number;
+  /** Keyed by threshold days. */
+  by_threshold: Json<Record<string, ThresholdCounts>>;
 }
 
-/** Every table. Feature-owned tables are declared in ./tables/ and merged here. */
 export interface CrawlUserChecksTable {
   run_id: number;
   account_id: string;
@@ -189,6 +223,7 @@ export interface CrawlUserChecksTable {
   detail: JsonWithDefault<Record<string, unknown>>;
 }
 
+/** Every table. Feature-owned tables are declared in ./tables/ and merged here. */
 export interface Database extends ReportTables, EmailTables {
   orgs: OrgsTable;
   crawl_runs: CrawlRunsTable;
@@ -202,7 +237,10 @@ export interface Database extends ReportTables, EmailTables {
   user_products: UserProductsTable;
   user_versions: UserVersionsTable;
   user_product_versions: UserProductVersionsTable;
-  crawl_product_stats: CrawlProductStatsTable;
+  group_versions: GroupVersionsTable;
+  group_grant_versions: GroupGrantVersionsTable;
+  user_group_versions: UserGroupVersionsTable;
+  product_stats: ProductStatsTable;
   crawl_user_checks: CrawlUserChecksTable;
   user_direct_roles: UserDirectRolesTable;
 }

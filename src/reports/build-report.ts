@@ -12,16 +12,17 @@ import {
   dormantUserCount,
   insertReportRun,
   latestSucceededRuns,
-  succeededRun,
   orgTotals,
   productStats,
   reserveReportId,
-  trendRows,
+  succeededRun,
+  succeededRunsUpTo,
   type ReportWindow,
   type SucceededRun,
 } from "../db/repositories/reports.repository.ts";
 import type { ReportConfig } from "../config/sections/report.ts";
-import { buildSummary, isoWeek, productName } from "./build-summary.ts";
+import { activityWindow } from "../rules/index.ts";
+import { buildSummary, isoWeek } from "./build-summary.ts";
 import { buildDormantRow, type DormantRow, type ProductColumn } from "./rows.ts";
 import type { ReportSummary } from "./summary.ts";
 import { writeWorkbook } from "./workbook.ts";
@@ -59,23 +60,9 @@ export class NoSucceededCrawlError extends Error {
   override name = "NoSucceededCrawlError";
 }
 
-const DAY_MS = 86_400_000;
-
-export function reportWindow(
-  run: SucceededRun,
-  config: ReportConfig,
-  historyRunId: number | null = null,
-): ReportWindow {
-  const asOf = run.finishedAt;
-  const before = (days: number) => new Date(asOf.getTime() - days * DAY_MS);
-  return {
-    orgId: run.orgId,
-    historyRunId,
-    asOf,
-    dormantBefore: before(config.dormantAfterDays),
-    graceAfter: before(config.newUserGraceDays),
-    windows: config.thresholdsDays.map((days) => ({ days, since: before(days) })),
-  };
+/** The state a report of `run` reads: the org as of that run, with the config's rules. */
+export function reportWindow(run: SucceededRun, config: ReportConfig): ReportWindow {
+  return { ...activityWindow(run.finishedAt, config), orgId: run.orgId, runId: run.runId };
 }
 
 function safeName(s: string): string {
@@ -122,18 +109,24 @@ async function buildOne(
   const db = runtime.database.db;
   const config = runtime.config.report;
   const generatedAt = runtime.clock.now();
-  const w = reportWindow(run, config, fromHistory ? run.runId : null);
-  const [products, totals, dormantUsers, trend] = await Promise.all([
+  const w = reportWindow(run, config);
+  const [products, totals, dormantUsers, pastRuns] = await Promise.all([
     productStats(db, w),
     orgTotals(db, w),
     dormantUserCount(db, w),
-    trendRows(db, run.orgId, run.runId),
+    succeededRunsUpTo(db, run.orgId, run.runId),
   ]);
+  const trend = [];
+  for (const past of pastRuns) {
+    const stats =
+      past.runId === run.runId ? products : await productStats(db, reportWindow(past, config));
+    trend.push({ run: past, products: stats });
+  }
   const summary = buildSummary({ run, generatedAt, config, totals, products, dormantUsers, trend });
-  const columns: ProductColumn[] = products.map((p) => ({
+  const columns: ProductColumn[] = summary.products.map((p) => ({
     productKey: p.productKey,
     resourceId: p.resourceId,
-    header: productName(p),
+    header: p.label,
   }));
   const base = fromHistory
     ? `reclaim-${safeName(run.orgId)}-${run.finishedAt.toISOString().slice(0, 10)}-run${run.runId}`

@@ -3,41 +3,33 @@ import type {
   OrgTotals,
   ProductStatsRow,
   SucceededRun,
-  TrendRow,
 } from "../db/repositories/reports.repository.ts";
-import type { ReportConfig } from "../config/sections/report.ts";
+import { priceFor, type ReportConfig } from "../config/sections/report.ts";
 import { reclaimableMonthly } from "./model.ts";
+import { productId, productLabels } from "./product-labels.ts";
 import type { ProductSummary, ReportSummary, TrendPoint } from "./summary.ts";
-
-export function priceFor(config: ReportConfig, productKey: string): number {
-  return config.pricesPerSeatMonthly[productKey] ?? 0;
-}
 
 export function productName(row: { productKey: string; name: string | null }): string {
   return row.name ?? row.productKey;
 }
 
-/** The crawler's stored windows (30/60/90/180) nearest at or below `days`. */
-export function trendWindow(days: number): "30" | "60" | "90" | "180" {
-  if (days >= 180) return "180";
-  if (days >= 90) return "90";
-  if (days >= 60) return "60";
-  return "30";
+/** The counts of one threshold of a stats row (zeros when the row has none). */
+function at(p: ProductStatsRow, days: number) {
+  return p.byThreshold[String(days)] ?? { active: 0, grace: 0, dormant: 0 };
 }
 
-export function buildTrend(rows: readonly TrendRow[], dormantAfterDays: number): TrendPoint[] {
-  const key = trendWindow(dormantAfterDays);
-  const points = new Map<number, TrendPoint>();
-  for (const r of rows) {
-    let p = points.get(r.runId);
-    if (p === undefined) {
-      p = { crawlRunId: r.runId, at: r.finishedAt.toISOString(), dormantByProduct: {} };
-      points.set(r.runId, p);
-    }
-    p.dormantByProduct[r.productKey] =
-      (p.dormantByProduct[r.productKey] ?? 0) + Math.max(0, r.seats - r.active[key]);
-  }
-  return [...points.values()];
+/** One trend point per past run, from the same statistics the summary uses. */
+export function buildTrend(
+  runs: readonly { run: SucceededRun; products: readonly ProductStatsRow[] }[],
+  dormantAfterDays: number,
+): TrendPoint[] {
+  return runs.map(({ run, products }) => ({
+    crawlRunId: run.runId,
+    at: run.finishedAt.toISOString(),
+    dormant: Object.fromEntries(
+      products.map((p) => [productId(p), at(p, dormantAfterDays).dormant]),
+    ),
+  }));
 }
 
 export interface SummaryInput {
@@ -47,40 +39,50 @@ export interface SummaryInput {
   totals: OrgTotals;
   products: readonly ProductStatsRow[];
   dormantUsers: number;
-  trend: readonly TrendRow[];
+  /** Every succeeded run up to and including `run`, oldest first, with its statistics. */
+  trend: readonly { run: SucceededRun; products: readonly ProductStatsRow[] }[];
 }
+
+const cents = (n: number) => Math.round(n * 100) / 100;
 
 export function buildSummary(input: SummaryInput): ReportSummary {
   const { config } = input;
+  const d = config.dormantAfterDays;
+  const labels = productLabels(input.products);
   const products: ProductSummary[] = input.products.map((p) => {
-    const price = priceFor(config, p.productKey);
+    const { price, source } = priceFor(config, p.productKey);
+    const now = at(p, d);
     return {
       productKey: p.productKey,
       resourceId: p.resourceId,
       productName: productName(p),
+      label: labels.get(productId(p)) ?? productName(p),
       siteUrl: p.siteUrl,
       seats: p.seats,
-      activeWithinDays: { ...p.activeWithin },
-      dormant: p.dormant,
+      active: now.active,
+      grace: now.grace,
+      dormant: now.dormant,
       neverActive: p.neverActive,
+      activeWithinDays: Object.fromEntries(
+        config.thresholdsDays.map((days) => [String(days), at(p, days).active]),
+      ),
+      byThreshold: Object.fromEntries(
+        config.thresholdsDays.map((days) => [String(days), { ...at(p, days) }]),
+      ),
       pricePerSeatMonthly: price,
-      reclaimableMonthly: reclaimableMonthly(p.dormant, price),
+      priceSource: source,
+      reclaimableMonthly: reclaimableMonthly(now.dormant, price),
     };
   });
-  const sum = (f: (p: ProductSummary) => number) =>
-    Math.round(products.reduce((a, p) => a + f(p), 0) * 100) / 100;
+  const sum = (f: (p: ProductSummary) => number) => cents(products.reduce((a, p) => a + f(p), 0));
   const projectedMonthly = sum((p) => p.reclaimableMonthly);
   const monthlyByThreshold: Record<string, number> = {};
   for (const days of config.thresholdsDays) {
-    monthlyByThreshold[String(days)] =
-      Math.round(
-        input.products.reduce(
-          (a, p) =>
-            a + reclaimableMonthly(p.dormantAt[String(days)] ?? 0, priceFor(config, p.productKey)),
-          0,
-        ) * 100,
-      ) / 100;
+    monthlyByThreshold[String(days)] = sum((p) =>
+      reclaimableMonthly(p.byThreshold[String(days)]?.dormant ?? 0, p.pricePerSeatMonthly),
+    );
   }
+  const keysInOrg = new Set(input.products.map((p) => p.productKey));
   return {
     orgId: input.run.orgId,
     orgName: input.run.orgName,
@@ -89,31 +91,36 @@ export function buildSummary(input: SummaryInput): ReportSummary {
     generatedAt: input.generatedAt.toISOString(),
     currency: config.currency,
     billing: config.billing,
-    dormantAfterDays: config.dormantAfterDays,
+    dormantAfterDays: d,
+    newUserGraceDays: config.newUserGraceDays,
     thresholdsDays: [...config.thresholdsDays],
     totals: {
       users: input.totals.users,
       billableSeats: sum((p) => p.seats),
+      activeSeats: sum((p) => p.active),
+      graceSeats: sum((p) => p.grace),
       dormantSeats: sum((p) => p.dormant),
       neverActiveSeats: sum((p) => p.neverActive),
       dormantUsers: input.dormantUsers,
+      graceUsers: input.totals.graceUsers,
     },
     products,
     savings: {
       projectedMonthly,
-      projectedAnnual: Math.round(projectedMonthly * 12 * 100) / 100,
+      projectedAnnual: cents(projectedMonthly * 12),
       monthlyByThreshold,
     },
-    trend: buildTrend(input.trend, config.dormantAfterDays),
+    trend: buildTrend(input.trend, d),
+    unmatchedPriceKeys: Object.keys(config.pricesPerSeatMonthly).filter((k) => !keysInOrg.has(k)),
   };
 }
 
 /** ISO week of a UTC instant, e.g. "2026-W48". */
 export function isoWeek(at: Date): string {
-  const d = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
-  const day = d.getUTCDay() || 7;
-  d.setUTCDate(d.getUTCDate() + 4 - day);
-  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7);
-  return `${d.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
+  const day0 = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+  const day = day0.getUTCDay() || 7;
+  day0.setUTCDate(day0.getUTCDate() + 4 - day);
+  const yearStart = Date.UTC(day0.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((day0.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${day0.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
+import { productId } from "./product-labels.ts";
 import type { ReportSummary } from "./summary.ts";
 
 const FONT_DIR = "/usr/share/fonts/truetype/dejavu";
@@ -70,7 +71,7 @@ export function renderDormantChart(summary: ReportSummary): Buffer {
     ctx.font = `12px "${font}"`;
     ctx.textAlign = "center";
     ctx.fillText(String(p.dormant), x + w / 2, by + bh - dormantH - 4);
-    ctx.fillText(truncate(ctx, p.productName, slot - 4), x + w / 2, by + bh + 16);
+    ctx.fillText(truncate(ctx, p.label, slot - 4), x + w / 2, by + bh + 16);
     ctx.textAlign = "left";
   });
   ctx.font = `12px "${font}"`;
@@ -81,33 +82,38 @@ export function renderDormantChart(summary: ReportSummary): Buffer {
   const tx = 560;
   const tw = 400;
   const trend = summary.trend;
-  const keys = products.map((p) => p.productKey).filter((k, i, a) => a.indexOf(k) === i);
-  const maxTrend = niceMax(Math.max(0, ...trend.flatMap((t) => Object.values(t.dormantByProduct))));
+  // One colour per product in both panels: the product's index in the summary.
+  const keys = products.map((p) => ({ id: productId(p), label: p.label }));
+  const maxTrend = niceMax(Math.max(0, ...trend.flatMap((t) => Object.values(t.dormant))));
   axes(ctx, font, tx, by, tw, bh, maxTrend);
   ctx.fillStyle = "#222222";
   ctx.font = `bold 13px "${font}"`;
   ctx.fillText("Trend over past crawls", tx, by - 10);
   const xAt = (i: number) => (trend.length <= 1 ? tx + tw / 2 : tx + (i / (trend.length - 1)) * tw);
-  keys.forEach((key, k) => {
+  keys.forEach(({ id, label }, k) => {
     const colour = PALETTE[k % PALETTE.length] ?? "#2f6fb3";
     ctx.strokeStyle = colour;
     ctx.fillStyle = colour;
     ctx.lineWidth = 2;
     ctx.beginPath();
     trend.forEach((t, i) => {
-      const y = by + bh - ((t.dormantByProduct[key] ?? 0) / maxTrend) * bh;
+      const y = by + bh - ((t.dormant[id] ?? 0) / maxTrend) * bh;
       if (i === 0) ctx.moveTo(xAt(i), y);
       else ctx.lineTo(xAt(i), y);
     });
     ctx.stroke();
     trend.forEach((t, i) => {
-      const y = by + bh - ((t.dormantByProduct[key] ?? 0) / maxTrend) * bh;
+      const y = by + bh - ((t.dormant[id] ?? 0) / maxTrend) * bh;
       ctx.beginPath();
       ctx.arc(xAt(i), y, 3, 0, Math.PI * 2);
       ctx.fill();
     });
     ctx.font = `11px "${font}"`;
-    ctx.fillText(key, tx + 8 + (k % 3) * 130, by + bh + 40 + Math.floor(k / 3) * 14);
+    ctx.fillText(
+      truncate(ctx, label, 124),
+      tx + 8 + (k % 3) * 130,
+      by + bh + 40 + Math.floor(k / 3) * 14,
+    );
   });
   ctx.fillStyle = "#555555";
   ctx.font = `11px "${font}"`;

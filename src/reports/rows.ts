@@ -1,16 +1,12 @@
-/** Builds the Dormant accounts row model from stored rows (pure). */
+/** Builds the Dormant accounts row model from stored rows (pure), through src/rules. */
 import type { DormantUserRow, ReportWindow } from "../db/repositories/reports.repository.ts";
-import {
-  daysIdle,
-  idleBucket,
-  suggestedAction,
-  type IdleBucket,
-  type SuggestedAction,
-} from "./model.ts";
+import { classifyUser, idleBucket, type IdleBucket, type SuggestedAction } from "../rules/index.ts";
+import { productId } from "./product-labels.ts";
 
 export interface ProductColumn {
   productKey: string;
   resourceId: string;
+  /** Unique label (see product-labels.ts). */
   header: string;
 }
 
@@ -25,12 +21,14 @@ export interface DormantRow {
   idpSynced: boolean;
   /** Last active per product column: a Date, "never", or null when the user has no access. */
   lastActive: (Date | "never" | null)[];
-  /** Days since last activity in the user's most idle dormant product; null = never active. */
+  /** Days since last activity in the user's most idle dormant product; null = never used. */
   daysIdle: number | null;
   bucket: IdleBucket;
+  /** Never active in any product. */
   neverActive: boolean;
   addedToOrg: Date | null;
   billableVia: string;
+  /** Labels of the products the user is dormant in. */
   dormantProducts: string[];
   action: SuggestedAction;
 }
@@ -41,39 +39,20 @@ export interface RowContext {
   columns: readonly ProductColumn[];
 }
 
-const productId = (key: string, resource: string) => `${key}\u0000${resource}`;
-
-export function isDormantSeat(lastActiveAt: Date | null, w: ReportWindow): boolean {
-  return lastActiveAt === null || lastActiveAt.getTime() <= w.dormantBefore.getTime();
-}
-
 export function buildDormantRow(user: DormantUserRow, ctx: RowContext): DormantRow {
-  const w = ctx.window;
-  const dormant = user.products.filter((p) => isDormantSeat(p.lastActiveAt, w));
-  const active = user.products.filter((p) => !isDormantSeat(p.lastActiveAt, w));
-  const byProduct = new Map(user.products.map((p) => [productId(p.productKey, p.resourceId), p]));
-  const lastActive = ctx.columns.map((c) => {
-    const p = byProduct.get(productId(c.productKey, c.resourceId));
-    if (p === undefined) return null;
-    return p.lastActiveAt ?? "never";
+  const c = classifyUser(user, ctx.window);
+  const byProduct = new Map(c.seats.map((s) => [productId(s), s]));
+  const labels = new Map(ctx.columns.map((col) => [productId(col), col.header]));
+  const lastActive = ctx.columns.map((col) => {
+    const s = byProduct.get(productId(col));
+    if (s === undefined) return null;
+    return s.lastActiveAt ?? "never";
   });
-  const neverActive = dormant.some((p) => p.lastActiveAt === null);
-  let idle: number | null = null;
-  if (!neverActive) {
-    for (const p of dormant) {
-      const d = daysIdle(p.lastActiveAt, w.asOf);
-      if (d !== null && (idle === null || d > idle)) idle = d;
-    }
+  const via = new Set<string>();
+  for (const s of c.dormant) {
+    for (const g of s.grantedBy) via.add(`${g.groupName} (${g.role})`);
+    if (s.direct) via.add(`direct: ${labels.get(productId(s)) ?? s.productKey}`);
   }
-  const dormantResources = new Set(dormant.map((p) => p.resourceId));
-  const dormantGrants = user.grants.filter((g) => dormantResources.has(g.resourceId));
-  const seatViaIdpGroup = dormantGrants.some((g) => g.groupManagementSource === "idp");
-  const viaGroups = [...new Set(dormantGrants.map((g) => `${g.groupName} (${g.role})`))];
-  const direct = dormant
-    .filter((p) => !user.grants.some((g) => g.resourceId === p.resourceId))
-    .map((p) => `direct: ${p.productKey}`);
-  const inGracePeriod =
-    user.addedToOrg !== null && user.addedToOrg.getTime() > w.graceAfter.getTime();
   return {
     name: user.name ?? "",
     email: user.email ?? "",
@@ -82,23 +61,15 @@ export function buildDormantRow(user: DormantUserRow, ctx: RowContext): DormantR
     status: user.status ?? user.accountStatus ?? "",
     claimStatus: user.claimStatus ?? "",
     managementSource: user.managementSource ?? "",
-    idpSynced: user.managementSource === "synced" || seatViaIdpGroup,
+    idpSynced: c.idpManaged,
     lastActive,
-    daysIdle: idle,
-    bucket: idleBucket(idle, ctx.thresholdsDays),
-    neverActive,
+    daysIdle: c.daysIdle,
+    bucket: idleBucket(c.daysIdle, ctx.thresholdsDays),
+    neverActive: c.neverActive,
     addedToOrg: user.addedToOrg,
-    billableVia: [...viaGroups, ...direct].join("; "),
-    dormantProducts: [...new Set(dormant.map((p) => p.productKey))],
-    action: suggestedAction({
-      accountType: user.accountType,
-      platformRoles: user.platformRoles,
-      inGracePeriod,
-      managementSource: user.managementSource,
-      seatViaIdpGroup,
-      dormantProducts: dormant.length,
-      activeProducts: active.length,
-    }),
+    billableVia: [...via].join("; "),
+    dormantProducts: [...new Set(c.dormant.map((s) => labels.get(productId(s)) ?? s.productKey))],
+    action: c.action,
   };
 }
 

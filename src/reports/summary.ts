@@ -1,22 +1,36 @@
 /**
  * The headline numbers of one report: what the Summary sheet shows and what the weekly email
  * says. Built once per report run from stored data and saved in `report_runs.summary`.
+ * Every count follows src/rules, so on every product row and in the totals
+ * seats = active + grace + dormant.
  */
+import type { ThresholdCounts } from "../db/schema.ts";
 
 export interface ProductSummary {
   productKey: string;
   resourceId: string;
-  /** e.g. "Jira Software" */
+  /** The product's name, e.g. "Jira Software (acme)". */
   productName: string;
+  /** Unique among the report's products: the name, plus the site when two would read the same. */
+  label: string;
   siteUrl: string | null;
-  /** Billable seats: active members with access to this product. */
+  /** Billable seats: active members (people) with access to this product. */
   seats: number;
-  /** Seats used within each threshold, keyed by days (e.g. { "30": 120, "60": 150 }). */
-  activeWithinDays: Record<string, number>;
-  /** Idle past the dormant threshold, or never active (grace-period users excluded). */
+  /** Used within dormantAfterDays. */
+  active: number;
+  /** Not used within dormantAfterDays, held by users who joined within the grace period. */
+  grace: number;
+  /** Not used within dormantAfterDays (or never), outside the grace period. */
   dormant: number;
+  /** Never used (counted in grace or dormant). */
   neverActive: number;
+  /** Seats used within each threshold, keyed by days. */
+  activeWithinDays: Record<string, number>;
+  /** active/grace/dormant if the dormant threshold were each of thresholdsDays. */
+  byThreshold: Record<string, ThresholdCounts>;
   pricePerSeatMonthly: number;
+  /** Whether the price came from the config (else a USD list-price default, or none). */
+  priceSource: "config" | "list price (USD)" | "none";
   /** dormant × price, per month, in the report currency. */
   reclaimableMonthly: number;
 }
@@ -25,8 +39,8 @@ export interface TrendPoint {
   crawlRunId: number;
   /** When that crawl finished (ISO string). */
   at: string;
-  /** Dormant seats per product key at that crawl. */
-  dormantByProduct: Record<string, number>;
+  /** Dormant seats at that crawl by productId() ("<key> <resource>"), with the same rules. */
+  dormant: Record<string, number>;
 }
 
 export interface ReportSummary {
@@ -40,14 +54,19 @@ export interface ReportSummary {
   currency: string;
   billing: "monthly" | "annual";
   dormantAfterDays: number;
+  newUserGraceDays: number;
   thresholdsDays: number[];
   totals: {
     users: number;
     billableSeats: number;
+    activeSeats: number;
+    graceSeats: number;
     dormantSeats: number;
     neverActiveSeats: number;
-    /** Users dormant in at least one product (rows of the Dormant accounts sheet). */
+    /** Users with at least one dormant seat (rows of the Dormant accounts sheet). */
     dormantUsers: number;
+    /** Users with seats in the grace period (never in the Dormant accounts sheet). */
+    graceUsers: number;
   };
   products: ProductSummary[];
   savings: {
@@ -57,4 +76,6 @@ export interface ReportSummary {
     monthlyByThreshold: Record<string, number>;
   };
   trend: TrendPoint[];
+  /** Config price keys that match no product of the org (likely misspelled). */
+  unmatchedPriceKeys: string[];
 }

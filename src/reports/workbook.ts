@@ -12,7 +12,9 @@ import ExcelJS from "exceljs";
 import type { ReportConfig } from "../config/sections/report.ts";
 import { renderDormantChart } from "./chart.ts";
 import { csvLine } from "./csv.ts";
+import { describeBuckets } from "../rules/index.ts";
 import { BUCKET_FILLS } from "./model.ts";
+import { productId } from "./product-labels.ts";
 import { dormantCells, dormantHeaders, type DormantRow, type ProductColumn } from "./rows.ts";
 import type { ReportSummary } from "./summary.ts";
 import { addImageToXlsx } from "./zip-image.ts";
@@ -135,20 +137,39 @@ function writeSummarySheet(wb: Writer, summary: ReportSummary): number {
   kv("Dormant after (days idle)", summary.dormantAfterDays);
   kv("Users in org", summary.totals.users);
   kv("Billable seats", summary.totals.billableSeats);
+  kv(
+    `Active seats (used in the last ${summary.dormantAfterDays} days)`,
+    summary.totals.activeSeats,
+  );
+  kv(
+    `Seats in the new-user grace period (${summary.newUserGraceDays} days)`,
+    summary.totals.graceSeats,
+  );
   kv("Dormant seats", summary.totals.dormantSeats);
-  kv("Never-active seats", summary.totals.neverActiveSeats);
+  kv("Never-active seats (in grace or dormant)", summary.totals.neverActiveSeats);
   kv("Users dormant in ≥ 1 product", summary.totals.dormantUsers);
+  kv("Users in the grace period", summary.totals.graceUsers);
   kv(`Projected monthly savings (${summary.currency})`, summary.savings.projectedMonthly, MONEY);
   kv(`Projected annual savings (${summary.currency})`, summary.savings.projectedAnnual, MONEY);
   s.addRow([]).commit();
-  const ph = s.addRow(["Product", "Site", "Seats", "Dormant", "Never active"]);
+  const ph = s.addRow([
+    "Product",
+    "Site",
+    "Seats",
+    "Active",
+    "In grace",
+    "Dormant",
+    "Never active",
+  ]);
   ph.font = { bold: true };
   ph.commit();
   for (const p of summary.products) {
     s.addRow([
-      p.productName,
+      p.label,
       p.siteUrl ?? p.resourceId,
       p.seats,
+      p.active,
+      p.grace,
       p.dormant,
       p.neverActive,
     ]).commit();
@@ -158,7 +179,7 @@ function writeSummarySheet(wb: Writer, summary: ReportSummary): number {
   chartRow.font = { italic: true };
   chartRow.commit();
   s.commit();
-  return 16 + summary.products.length + 3;
+  return 19 + summary.products.length + 3;
 }
 
 /** One row per dormant user, and the same rows as CSV; returns how many were written. */
@@ -208,7 +229,10 @@ async function writeDormantSheet(
   return count;
 }
 
-/** Seats, activity windows, dormant and cost per product and site, with a total row. */
+/**
+ * Seats, their states, activity windows and cost per product and site, with a total row.
+ * Seats = Active + In grace period + Dormant on every row.
+ */
 function writeProductsSheet(
   wb: Writer,
   summary: ReportSummary,
@@ -221,57 +245,64 @@ function writeProductsSheet(
     "Site",
     "Resource id",
     "Seats",
-    ...windows.map((w) => `Active ≤ ${w} days`),
+    `Active (last ${summary.dormantAfterDays} days)`,
+    "In grace period",
     "Dormant",
     "Never active",
+    ...windows.map((w) => `Active in last ${w} days`),
     `Price / seat / month (${summary.currency})`,
+    "Price from",
     `Reclaimable / month (${summary.currency})`,
   ];
   const p = wb.addWorksheet("Products", FROZEN);
-  header(p, pHeaders, [28, 18, 30, 38, 10, ...windows.map(() => 14), 10, 12, 18, 20]);
+  header(p, pHeaders, [28, 18, 30, 38, 10, 12, 12, 10, 12, ...windows.map(() => 14), 18, 16, 20]);
   freezeAndFilter(p, pHeaders.length);
-  const dormantCol = colLetter(6 + windows.length);
-  const priceCol = colLetter(8 + windows.length);
-  const reclaimCol = colLetter(9 + windows.length);
+  const dormantCol = colLetter(8);
+  const priceCol = colLetter(10 + windows.length);
+  const reclaimCol = colLetter(12 + windows.length);
   summary.products.forEach((prod, i) => {
     const r = i + 2;
     const row = p.addRow([
-      prod.productName,
+      prod.label,
       prod.productKey,
       prod.siteUrl ?? "",
       prod.resourceId,
       prod.seats,
-      ...windows.map((w) => prod.activeWithinDays[String(w)] ?? 0),
+      prod.active,
+      prod.grace,
       prod.dormant,
       prod.neverActive,
+      ...windows.map((w) => prod.activeWithinDays[String(w)] ?? 0),
       prod.pricePerSeatMonthly,
+      prod.priceSource,
       { formula: `ROUND(${dormantCol}${r}*${priceCol}${r},2)`, result: prod.reclaimableMonthly },
     ]);
-    row.getCell(8 + windows.length).numFmt = MONEY;
-    row.getCell(9 + windows.length).numFmt = MONEY;
+    row.getCell(10 + windows.length).numFmt = MONEY;
+    row.getCell(12 + windows.length).numFmt = MONEY;
     row.commit();
   });
   const last = summary.products.length + 1;
+  const total = (col: number, result: number) => ({
+    formula: `SUM(${colLetter(col)}2:${colLetter(col)}${last})`,
+    result,
+  });
   const totalRow = p.addRow([
     "Total",
     "",
     "",
     "",
-    { formula: `SUM(E2:E${last})`, result: summary.totals.billableSeats },
+    total(5, summary.totals.billableSeats),
+    total(6, summary.totals.activeSeats),
+    total(7, summary.totals.graceSeats),
+    total(8, summary.totals.dormantSeats),
+    total(9, summary.totals.neverActiveSeats),
     ...windows.map(() => ""),
-    { formula: `SUM(${dormantCol}2:${dormantCol}${last})`, result: summary.totals.dormantSeats },
-    {
-      formula: `SUM(${colLetter(7 + windows.length)}2:${colLetter(7 + windows.length)}${last})`,
-      result: summary.totals.neverActiveSeats,
-    },
     "",
-    {
-      formula: `SUM(${reclaimCol}2:${reclaimCol}${last})`,
-      result: summary.savings.projectedMonthly,
-    },
+    "",
+    total(12 + windows.length, summary.savings.projectedMonthly),
   ]);
   totalRow.font = { bold: true };
-  totalRow.getCell(9 + windows.length).numFmt = MONEY;
+  totalRow.getCell(12 + windows.length).numFmt = MONEY;
   totalRow.commit();
   p.commit();
   return { dormantCol, priceCol, reclaimCol, last };
@@ -293,7 +324,7 @@ function writeFinanceSheet(wb: Writer, summary: ReportSummary, layout: ProductsL
   summary.products.forEach((prod, i) => {
     const r = i + 2;
     const row = f.addRow([
-      prod.productName,
+      prod.label,
       { formula: `Products!${priceCol}${r}`, result: prod.pricePerSeatMonthly },
       { formula: `B${r}*12`, result: Math.round(prod.pricePerSeatMonthly * 12 * 100) / 100 },
       { formula: `Products!${dormantCol}${r}`, result: prod.dormant },
@@ -320,7 +351,7 @@ function writeFinanceSheet(wb: Writer, summary: ReportSummary, layout: ProductsL
   fTotal.commit();
   f.addRow([]).commit();
   f.addRow([
-    `Billing: ${summary.billing}; prices from the config file (report.pricesPerSeatMonthly) over list-price defaults.`,
+    `Billing: ${summary.billing}. Prices from the config file (report.pricesPerSeatMonthly, in ${summary.currency}); a product without one uses Atlassian's USD list price only when the currency is USD, otherwise 0.`,
   ]).commit();
   f.addRow([]).commit();
   const th = f.addRow([
@@ -347,22 +378,27 @@ function writeFinanceSheet(wb: Writer, summary: ReportSummary, layout: ProductsL
   f.commit();
 }
 
-/** Dormant seats per product at each past succeeded crawl. */
+/** Dormant seats per product at each past succeeded crawl, by the same rules as Summary. */
 function writeTrendSheet(wb: Writer, summary: ReportSummary): void {
-  const keys = [...new Set(summary.products.map((x) => x.productKey))];
-  for (const t of summary.trend)
-    for (const k of Object.keys(t.dormantByProduct)) if (!keys.includes(k)) keys.push(k);
+  const products = summary.products.map((p) => ({ id: productId(p), label: p.label }));
   const t = wb.addWorksheet("Trend", FROZEN);
   header(
     t,
-    ["Crawl run", "Finished (UTC)", ...keys.map((k) => `Dormant: ${k}`)],
-    [10, 18, ...keys.map(() => 20)],
+    [
+      "Crawl run",
+      "Finished (UTC)",
+      ...products.map((p) => `Dormant: ${p.label}`),
+      "Dormant: total",
+    ],
+    [10, 18, ...products.map(() => 22), 14],
   );
   for (const point of summary.trend) {
+    const values = products.map((p) => point.dormant[p.id] ?? 0);
     const row = t.addRow([
       point.crawlRunId,
       new Date(point.at),
-      ...keys.map((k) => point.dormantByProduct[k] ?? 0),
+      ...values,
+      Object.values(point.dormant).reduce((a, b) => a + b, 0),
     ]);
     row.getCell(2).numFmt = DATE_TIME;
     row.commit();
@@ -383,9 +419,10 @@ function writeAboutSheet(
     ["Thresholds (days idle)", summary.thresholdsDays.join(", ")],
     ["Dormant after (days)", summary.dormantAfterDays],
     ["New-user grace period (days)", config.newUserGraceDays],
+    ["Idle buckets", describeBuckets(summary.thresholdsDays)],
     [
-      "Idle buckets",
-      `green < ${summary.thresholdsDays[1] ?? 60}; yellow ${summary.thresholdsDays[1] ?? 60}–${summary.thresholdsDays[2] ?? 90}; orange ${summary.thresholdsDays[2] ?? 90}–${summary.thresholdsDays[3] ?? 180}; red > ${summary.thresholdsDays[3] ?? 180} or never active`,
+      "Active, grace, dormant",
+      `A seat is active when used in the last ${summary.dormantAfterDays} days (days idle < ${summary.dormantAfterDays}); otherwise it is in the grace period when its user joined the org in the last ${config.newUserGraceDays} days, else dormant. Seats = active + grace + dormant on every row.`,
     ],
     [
       "What counts as active",
@@ -393,7 +430,7 @@ function writeAboutSheet(
     ],
     [
       "Billable seat",
-      "An Atlassian account (not an app or customer) with active org membership and access to the product.",
+      "A person's account (not an app or customer), not deactivated, with active org membership and access to the product.",
     ],
     [
       "Days idle",

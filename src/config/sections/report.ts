@@ -1,7 +1,11 @@
 /** Config file section `report`: thresholds, seat prices and billing for the workbook. */
 import { z } from "zod";
 
-/** List prices per user per month (USD, Standard tier) used when the config names none. */
+/**
+ * List prices per user per month in USD (Standard tier), used for a product the config gives
+ * no price for — only when the report currency is USD: a USD list price is never shown as
+ * another currency.
+ */
 export const DEFAULT_MONTHLY_PRICES: Record<string, number> = {
   "jira-software": 7.53,
   jira: 7.53,
@@ -15,6 +19,29 @@ export const DEFAULT_MONTHLY_PRICES: Record<string, number> = {
   bitbucket: 3,
   trello: 5,
 };
+
+/** Product keys the Admin API uses (workspace type keys and last-active-dates keys). */
+export const KNOWN_PRODUCT_KEYS: ReadonlySet<string> = new Set([
+  ...Object.keys(DEFAULT_MONTHLY_PRICES),
+  "compass",
+  "atlas",
+  "loom",
+  "jira-align",
+  "beacon",
+  "guard",
+  "focus",
+  "rovo",
+  "townsquare",
+]);
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const days = z.number().int().positive().max(3650);
 
@@ -37,8 +64,25 @@ export const reportSectionSchema = z
       .string()
       .regex(/^[A-Z]{3}$/, "must be an ISO currency code such as USD")
       .default("USD"),
-    /** Price per seat per month, by product key; merged over the defaults. */
-    pricesPerSeatMonthly: z.record(z.string(), z.number().nonnegative()).default({}),
+    /** Price per seat per month in `currency`, by product key; over the USD list prices. */
+    pricesPerSeatMonthly: z
+      .record(z.string(), z.number().nonnegative())
+      .default({})
+      .superRefine((prices, ctx) => {
+        for (const key of Object.keys(prices)) {
+          if (!KNOWN_PRODUCT_KEYS.has(key))
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: `"${key}" is not a product key Reclaim knows (known: ${[...KNOWN_PRODUCT_KEYS].join(", ")})`,
+            });
+        }
+      }),
+    /** IANA time zone the workbook shows dates and times in. */
+    timezone: z
+      .string()
+      .refine(isTimeZone, { message: "must be an IANA time zone such as Europe/Berlin or UTC" })
+      .default("UTC"),
   })
   .strict()
   .default({
@@ -48,10 +92,22 @@ export const reportSectionSchema = z
     billing: "monthly",
     currency: "USD",
     pricesPerSeatMonthly: {},
-  })
-  .transform((r) => ({
-    ...r,
-    pricesPerSeatMonthly: { ...DEFAULT_MONTHLY_PRICES, ...r.pricesPerSeatMonthly },
-  }));
+    timezone: "UTC",
+  });
 
 export type ReportConfig = z.output<typeof reportSectionSchema>;
+
+export type PriceSource = "config" | "list price (USD)" | "none";
+
+/** The monthly price of one seat of `productKey`, and where it came from. */
+export function priceFor(
+  config: Pick<ReportConfig, "pricesPerSeatMonthly" | "currency">,
+  productKey: string,
+): { price: number; source: PriceSource } {
+  const configured = config.pricesPerSeatMonthly[productKey];
+  if (configured !== undefined) return { price: configured, source: "config" };
+  const list = DEFAULT_MONTHLY_PRICES[productKey];
+  if (list !== undefined && config.currency === "USD")
+    return { price: list, source: "list price (USD)" };
+  return { price: 0, source: "none" };
+}

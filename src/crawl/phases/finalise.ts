@@ -4,7 +4,8 @@
  *   removed, and groups it did not see are dropped;
  * - incomplete when some per-user reads failed: their previous data is kept, and they get no
  *   "never active" rows — a failed read is never evidence of inactivity;
- * - history: versions of what changed, and per-product aggregates for trends;
+ * - history: when it succeeded, versions of what changed (reports read only those, so an
+ *   incomplete run never changes a report);
  * - then the planner's statistics are refreshed for the report that usually follows.
  */
 import {
@@ -13,7 +14,7 @@ import {
   sampleDisagreements,
   updateRun,
 } from "../../db/repositories/crawl-runs.repository.ts";
-import { recordProductStats, recordVersions } from "../../db/repositories/history.repository.ts";
+import { recordVersions } from "../../db/repositories/history.repository.ts";
 import {
   addNeverUsedGrants,
   countUsersSeenInRun,
@@ -52,9 +53,8 @@ export async function finaliseRun(
       removed = await markUsersNotSeenRemoved(trx, ctx.orgId, ctx.runId, at);
       await deleteGroupsNotSeen(trx, ctx.orgId, ctx.runId);
       await deleteDirectRolesNotRead(trx, ctx.orgId, ctx.runId);
+      await recordVersions(trx, ctx.orgId, ctx.runId);
     }
-    await recordVersions(trx, ctx.orgId, ctx.runId);
-    await recordProductStats(trx, ctx.orgId, ctx.runId, at);
     const result = {
       status,
       users,

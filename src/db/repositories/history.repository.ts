@@ -1,12 +1,13 @@
 /**
- * History: versions of users and of their per-product activity, written at the end of each
- * run as *changes only* (valid from the run that saw a new value until the run that saw the
- * next one), and per-run aggregates per product for trend charts.
+ * History: versions of users, their per-product activity, groups, what groups grant and who
+ * is in them, written when a crawl succeeds as *changes only* (valid from the run that saw a
+ * new value until the run that saw the next one).
  *
  * State as of run R = versions with valid_from_run_id <= R and (valid_to_run_id is null or
- * valid_to_run_id > R).
+ * valid_to_run_id > R). Reports read only this, so what a later crawl does to the current
+ * tables never changes the report of an earlier one.
  */
-import { sql, type Transaction } from "kysely";
+import { sql, type RawBuilder, type Transaction } from "kysely";
 import type { Database } from "../schema.ts";
 
 type Trx = Transaction<Database>;
@@ -25,74 +26,108 @@ export const VERSIONED_USER_FIELDS = [
   "added_to_org",
 ] as const;
 
-/** Closes the open versions that no longer match the current rows and opens new ones. */
-export async function recordVersions(trx: Trx, orgId: string, runId: number): Promise<void> {
-  const cols = sql.join(VERSIONED_USER_FIELDS.map((f) => sql.ref(`v.${f}`)));
-  const current = sql.join(VERSIONED_USER_FIELDS.map((f) => sql.ref(`u.${f}`)));
-  await sql`
-    update user_versions v set valid_to_run_id = ${runId}
-    from users u
-    where v.org_id = ${orgId} and u.org_id = v.org_id and u.account_id = v.account_id
-      and v.valid_to_run_id is null and v.valid_from_run_id <> ${runId}
-      and ((${cols}, v.removed) is distinct from (${current}, u.removed_at is not null))`.execute(
-    trx,
-  );
-  await sql`
-    insert into user_versions (org_id, account_id, valid_from_run_id, valid_to_run_id,
-      ${sql.join(VERSIONED_USER_FIELDS.map((f) => sql.ref(f)))}, removed)
-    select u.org_id, u.account_id, ${runId}, null, ${current}, u.removed_at is not null
-    from users u
-    where u.org_id = ${orgId} and not exists (
-      select 1 from user_versions v
-      where v.org_id = u.org_id and v.account_id = u.account_id and v.valid_to_run_id is null)
-    on conflict do nothing`.execute(trx);
-
-  // Activity: close versions whose row changed or disappeared, then open versions for new values.
-  await sql`
-    update user_product_versions v set valid_to_run_id = ${runId}
-    where v.org_id = ${orgId} and v.valid_to_run_id is null and v.valid_from_run_id <> ${runId}
-      and not exists (
-        select 1 from user_products p
-        where p.org_id = v.org_id and p.account_id = v.account_id
-          and p.product_key = v.product_key and p.resource_id = v.resource_id
-          and p.last_active_at is not distinct from v.last_active_at
-          and p.last_active_date is not distinct from v.last_active_date)`.execute(trx);
-  await sql`
-    insert into user_product_versions (org_id, account_id, product_key, resource_id,
-      valid_from_run_id, valid_to_run_id, last_active_at, last_active_date)
-    select p.org_id, p.account_id, p.product_key, p.resource_id, ${runId}, null,
-           p.last_active_at, p.last_active_date
-    from user_products p
-    where p.org_id = ${orgId} and not exists (
-      select 1 from user_product_versions v
-      where v.org_id = p.org_id and v.account_id = p.account_id
-        and v.product_key = p.product_key and v.resource_id = p.resource_id
-        and v.valid_to_run_id is null)
-    on conflict do nothing`.execute(trx);
+/** One current-state table and its versions table. */
+interface VersionedTable {
+  versions: keyof Database;
+  current: keyof Database;
+  /** Identify a row (besides org_id). */
+  keys: readonly string[];
+  /** Compared to tell a change; `from` is an SQL expression over the current row `c`. */
+  values: readonly { column: string; from?: string }[];
 }
 
+const VERSIONED_TABLES: readonly VersionedTable[] = [
+  {
+    versions: "user_versions",
+    current: "users",
+    keys: ["account_id"],
+    values: [
+      ...VERSIONED_USER_FIELDS.map((column) => ({ column })),
+      { column: "removed", from: "c.removed_at is not null" },
+    ],
+  },
+  {
+    versions: "user_product_versions",
+    current: "user_products",
+    keys: ["account_id", "product_key", "resource_id"],
+    values: [{ column: "last_active_at" }, { column: "last_active_date" }],
+  },
+  {
+    versions: "group_versions",
+    current: "groups",
+    keys: ["group_id"],
+    values: [
+      { column: "directory_id" },
+      { column: "name" },
+      { column: "description" },
+      { column: "management_source" },
+    ],
+  },
+  {
+    versions: "group_grant_versions",
+    current: "group_grants",
+    keys: ["group_id", "resource_id", "role"],
+    values: [{ column: "product_key" }],
+  },
+  {
+    versions: "user_group_versions",
+    current: "user_groups",
+    keys: ["account_id", "group_id"],
+    values: [],
+  },
+];
+
 /**
- * Per-product aggregates for this run: billable seats (active members, atlassian accounts,
- * not removed) and how many were active within 30/60/90/180 days of `asOf`.
+ * Records what changed in run `runId`: closes the open versions that no longer match the
+ * current rows and opens versions for new values. Idempotent per run: versions the same run
+ * wrote before (a resumed run finalising again) are replaced, not duplicated.
  */
-export async function recordProductStats(
-  trx: Trx,
-  orgId: string,
-  runId: number,
-  asOf: Date,
-): Promise<void> {
-  await trx.deleteFrom("crawl_product_stats").where("run_id", "=", runId).execute();
-  const within = (days: number) =>
-    sql<number>`count(*) filter (where p.last_active_at >= ${asOf}::timestamptz - make_interval(days => ${days}))::int`;
-  await sql`
-    insert into crawl_product_stats (run_id, product_key, resource_id, seats,
-      active_30, active_60, active_90, active_180, never_active)
-    select ${runId}, p.product_key, p.resource_id, count(*)::int,
-      ${within(30)}, ${within(60)}, ${within(90)}, ${within(180)},
-      (count(*) filter (where p.last_active_at is null))::int
-    from user_products p
-    join users u on u.org_id = p.org_id and u.account_id = p.account_id
-    where p.org_id = ${orgId} and u.removed_at is null
-      and u.membership_status = 'active' and u.account_type = 'atlassian'
-    group by p.product_key, p.resource_id`.execute(trx);
+export async function recordVersions(trx: Trx, orgId: string, runId: number): Promise<void> {
+  for (const table of VERSIONED_TABLES) {
+    await forgetRun(trx, table, orgId, runId);
+    await recordTable(trx, table, orgId, runId);
+  }
+}
+
+async function forgetRun(trx: Trx, t: VersionedTable, orgId: string, runId: number) {
+  const versions = sql.table(t.versions);
+  await sql`delete from ${versions} where org_id = ${orgId} and valid_from_run_id = ${runId}`.execute(
+    trx,
+  );
+  await sql`update ${versions} set valid_to_run_id = null
+    where org_id = ${orgId} and valid_to_run_id = ${runId}`.execute(trx);
+}
+
+async function recordTable(trx: Trx, t: VersionedTable, orgId: string, runId: number) {
+  const versions = sql.table(t.versions);
+  const current = sql.table(t.current);
+  const sameKey = sql.join(
+    t.keys.map((k) => sql`v.${sql.ref(k)} = c.${sql.ref(k)}`),
+    sql` and `,
+  );
+  const source = (v: { column: string; from?: string }): RawBuilder<unknown> =>
+    v.from !== undefined ? sql`(${sql.raw(v.from)})` : sql`c.${sql.ref(v.column)}`;
+  const sameValues =
+    t.values.length === 0
+      ? sql`true`
+      : sql.join(
+          t.values.map((v) => sql`v.${sql.ref(v.column)} is not distinct from ${source(v)}`),
+          sql` and `,
+        );
+  await sql`update ${versions} v set valid_to_run_id = ${runId}
+    where v.org_id = ${orgId} and v.valid_to_run_id is null
+      and not exists (select 1 from ${current} c
+        where c.org_id = v.org_id and ${sameKey} and ${sameValues})`.execute(trx);
+  const columns = sql.join([...t.keys, ...t.values.map((v) => v.column)].map((c) => sql.ref(c)));
+  const selected = sql.join([...t.keys.map((k) => sql`c.${sql.ref(k)}`), ...t.values.map(source)]);
+  await sql`insert into ${versions} (org_id, ${columns}, valid_from_run_id, valid_to_run_id)
+    select c.org_id, ${selected}, ${runId}, null
+    from ${current} c
+    where c.org_id = ${orgId} and not exists (select 1 from ${versions} v
+      where v.org_id = c.org_id and ${sameKey} and v.valid_to_run_id is null)`.execute(trx);
+}
+
+/** Versions valid at run R, as a WHERE condition over the versions table (unaliased). */
+export function validAt(runId: number): RawBuilder<boolean> {
+  return sql<boolean>`valid_from_run_id <= ${runId} and (valid_to_run_id is null or valid_to_run_id > ${runId})`;
 }

@@ -434,12 +434,26 @@ export async function addNeverUsedGrants(
         where c.run_id = ${runId} and c.account_id = g.account_id and c.state <> 'done'
           and c.purpose = 'fill')
     on conflict (org_id, account_id, product_key, resource_id) do nothing`.execute(trx);
-  // A grant row from an earlier run whose grant is gone is not evidence of anything: drop it.
+  // A grant row from an earlier run whose grant is gone is not evidence of anything: drop it,
+  // except for users whose reads failed in this run — their earlier data is kept as it was.
   await trx
     .deleteFrom("user_products")
     .where("org_id", "=", orgId)
     .where("source", "=", "grant")
     .where("run_id", "<>", runId)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("crawl_user_checks as c")
+            .select("c.account_id")
+            .where("c.run_id", "=", runId)
+            .whereRef("c.account_id", "=", "user_products.account_id")
+            .where("c.state", "<>", "done")
+            .where("c.purpose", "in", ["fill", "roles"]),
+        ),
+      ),
+    )
     .execute();
 }
 

@@ -1,13 +1,19 @@
 /**
- * Reads for the dormant-account workbook. Everything is scoped to stored data of one org as of
- * one succeeded crawl: the latest one reads the current tables (users, user_products); a past
- * one reads the history versions valid at that run (see history.repository.ts), so a past
- * week's report can be rebuilt. Dormant users are read in keyset batches by account id so the
- * workbook never holds a whole org in memory (PGlite cannot stream a cursor).
+ * Reads for the dormant-account workbook (and the policy plan, which must select exactly what
+ * the report shows). Everything is the state of one org as of one succeeded crawl, read from
+ * the history versions valid at that run (history.repository.ts): what a later crawl does to
+ * the current tables — even one that failed halfway — never changes it. The rules come from
+ * src/rules. Dormant users are read in keyset batches by account id so the workbook never
+ * holds a whole org in memory (PGlite cannot stream a cursor).
  */
 import { sql, type Kysely, type Selectable } from "kysely";
-import type { Database, UserProductsTable, UsersTable } from "../schema.ts";
-import { VERSIONED_USER_FIELDS } from "./history.repository.ts";
+import { z } from "zod";
+import { activitySql, billableSql, type ActivityWindow } from "../../rules/index.ts";
+import { json } from "../json.ts";
+import type { Database, ThresholdCounts, UserProductsTable, UsersTable } from "../schema.ts";
+import { VERSIONED_USER_FIELDS, validAt } from "./history.repository.ts";
+
+type Db = Kysely<Database>;
 
 export interface SucceededRun {
   runId: number;
@@ -17,10 +23,7 @@ export interface SucceededRun {
 }
 
 /** The latest succeeded crawl per org (optionally one org), ordered by org id. */
-export async function latestSucceededRuns(
-  db: Kysely<Database>,
-  orgId?: string,
-): Promise<SucceededRun[]> {
+export async function latestSucceededRuns(db: Db, orgId?: string): Promise<SucceededRun[]> {
   let query = db
     .selectFrom("crawl_runs as r")
     .leftJoin("orgs as o", "o.org_id", "r.org_id")
@@ -37,21 +40,13 @@ export async function latestSucceededRuns(
   for (const r of rows) {
     if (seen.has(r.org_id) || r.finished_at === null) continue;
     seen.add(r.org_id);
-    out.push({
-      runId: Number(r.run_id),
-      orgId: r.org_id,
-      orgName: r.name ?? null,
-      finishedAt: new Date(r.finished_at),
-    });
+    out.push(toRun(r));
   }
   return out;
 }
 
-/** One succeeded crawl run of an org by id, or null when there is no such succeeded run. */
-export async function succeededRun(
-  db: Kysely<Database>,
-  runId: number,
-): Promise<SucceededRun | null> {
+/** One succeeded crawl run by id, or null when there is no such succeeded run. */
+export async function succeededRun(db: Db, runId: number): Promise<SucceededRun | null> {
   const r = await db
     .selectFrom("crawl_runs as r")
     .leftJoin("orgs as o", "o.org_id", "r.org_id")
@@ -60,167 +55,245 @@ export async function succeededRun(
     .where("r.status", "=", "succeeded")
     .where("r.finished_at", "is not", null)
     .executeTakeFirst();
-  if (r === undefined || r.finished_at === null) return null;
+  return r === undefined || r.finished_at === null ? null : toRun(r);
+}
+
+/** Every succeeded crawl of the org up to `upToRunId`, oldest first. */
+export async function succeededRunsUpTo(
+  db: Db,
+  orgId: string,
+  upToRunId: number,
+): Promise<SucceededRun[]> {
+  const rows = await db
+    .selectFrom("crawl_runs as r")
+    .leftJoin("orgs as o", "o.org_id", "r.org_id")
+    .select(["r.run_id", "r.org_id", "o.name", "r.finished_at"])
+    .where("r.org_id", "=", orgId)
+    .where("r.status", "=", "succeeded")
+    .where("r.run_id", "<=", upToRunId)
+    .where("r.finished_at", "is not", null)
+    .orderBy("r.finished_at")
+    .orderBy("r.run_id")
+    .execute();
+  return rows.map(toRun);
+}
+
+function toRun(r: {
+  run_id: number;
+  org_id: string;
+  name: string | null;
+  finished_at: Date | null;
+}): SucceededRun {
   return {
     runId: Number(r.run_id),
     orgId: r.org_id,
     orgName: r.name ?? null,
-    finishedAt: new Date(r.finished_at),
+    finishedAt: new Date(r.finished_at ?? 0),
   };
 }
 
-/** Cut-off instants derived from the data time and the config thresholds. */
-export interface ReportWindow {
+/** The state a report reads: one org as of one succeeded run, with the rules applied to it. */
+export interface ReportWindow extends ActivityWindow {
   orgId: string;
-  /** Read the history as of this past run; null reads the current tables (the latest run). */
-  historyRunId: number | null;
-  asOf: Date;
-  /** Seats last active at or before this instant (or never) are dormant. */
-  dormantBefore: Date;
-  /** Users added to the org after this instant are in their grace period. */
-  graceAfter: Date;
-  /** Activity windows: seats active after `since` count as active within `days`. */
-  windows: { days: number; since: Date }[];
+  runId: number;
 }
 
+/** Seats of one product on one site, at every threshold of the window. */
 export interface ProductStatsRow {
   productKey: string;
   resourceId: string;
   name: string | null;
   siteUrl: string | null;
   seats: number;
-  activeWithin: Record<string, number>;
   neverActive: number;
-  dormant: number;
-  /** Dormant seats if the threshold were each window's days (grace users excluded). */
-  dormantAt: Record<string, number>;
+  /** Keyed by threshold days (the window's thresholds and its dormant threshold). */
+  byThreshold: Record<string, ThresholdCounts>;
 }
 
-/** A user's attributes as the report sees them, from the current table or a past version. */
+/** A user's attributes as of the window's run. */
 type UserState = Pick<
   Selectable<UsersTable>,
   "org_id" | "account_id" | (typeof VERSIONED_USER_FIELDS)[number]
 > & { removed: boolean };
 
-/** A user's access to one product and last activity in it. */
+/** A user's access to one product and last activity in it, as of the window's run. */
 type ProductState = Pick<
   Selectable<UserProductsTable>,
   "org_id" | "account_id" | "product_key" | "resource_id" | "last_active_at"
 >;
 
 const USER_COLUMNS = sql.join(
-  ["org_id", "account_id", ...VERSIONED_USER_FIELDS].map((f) => sql.ref(f)),
+  ["org_id", "account_id", ...VERSIONED_USER_FIELDS, "removed"].map((f) => sql.ref(f)),
 );
 
-/** Versions valid at run R: opened at or before R and not closed by R. */
-function validAt(runId: number) {
-  return sql`valid_from_run_id <= ${runId} and (valid_to_run_id is null or valid_to_run_id > ${runId})`;
-}
-
-/** The org's users as of the window's run, aliased `u`. */
 function usersAt(w: ReportWindow) {
-  const rows =
-    w.historyRunId === null
-      ? sql<UserState>`(select ${USER_COLUMNS}, removed_at is not null as removed
-          from users where org_id = ${w.orgId})`
-      : sql<UserState>`(select ${USER_COLUMNS}, removed from user_versions
-          where org_id = ${w.orgId} and ${validAt(w.historyRunId)})`;
-  return rows.as("u");
+  return sql<UserState>`(select ${USER_COLUMNS} from user_versions
+    where org_id = ${w.orgId} and ${validAt(w.runId)})`.as("u");
 }
 
-/** The org's per-product access and activity as of the window's run, aliased `alias`. */
 function productsAt<A extends string>(w: ReportWindow, alias: A) {
-  const rows =
-    w.historyRunId === null
-      ? sql<ProductState>`(select org_id, account_id, product_key, resource_id, last_active_at
-          from user_products where org_id = ${w.orgId})`
-      : sql<ProductState>`(select org_id, account_id, product_key, resource_id, last_active_at
-          from user_product_versions where org_id = ${w.orgId} and ${validAt(w.historyRunId)})`;
-  return rows.as(alias);
+  return sql<ProductState>`(select org_id, account_id, product_key, resource_id, last_active_at
+    from user_product_versions where org_id = ${w.orgId} and ${validAt(w.runId)})`.as(alias);
 }
 
-const BILLABLE = sql<boolean>`not u.removed and u.membership_status = 'active' and u.account_type = 'atlassian'`;
+/** The rules a window applies, as a stable key for the product_stats cache. */
+export function rulesKey(w: ActivityWindow): string {
+  return `dormant=${w.dormantAfterDays};grace=${w.newUserGraceDays};days=${w.windows.map((x) => x.days).join(",")}`;
+}
 
-/** Per product (and site): billable seats, activity windows, dormant and never-active seats. */
-export async function productStats(
-  db: Kysely<Database>,
-  w: ReportWindow,
-): Promise<ProductStatsRow[]> {
-  const notGrace = sql<boolean>`(u.added_to_org is null or u.added_to_org <= ${w.graceAfter})`;
-  const rows = await db
-    .selectFrom("products as p")
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom(productsAt(w, "up"))
-          .innerJoin(usersAt(w), (j) =>
-            j.onRef("u.org_id", "=", "up.org_id").onRef("u.account_id", "=", "up.account_id"),
-          )
-          .where(BILLABLE)
-          .select(["up.product_key", "up.resource_id"])
-          .select(sql<number>`count(*)`.as("seats"))
-          .select(sql<number>`count(*) filter (where up.last_active_at is null)`.as("never"))
-          .select(
-            sql<number>`count(*) filter (where (up.last_active_at is null or up.last_active_at <= ${w.dormantBefore}) and ${notGrace})`.as(
-              "dormant",
-            ),
-          )
-          .select(
-            w.windows.map((win) =>
-              sql<number>`count(*) filter (where up.last_active_at > ${win.since})`.as(
-                `a_${win.days}`,
-              ),
-            ),
-          )
-          .select(
-            w.windows.map((win) =>
-              sql<number>`count(*) filter (where (up.last_active_at is null or up.last_active_at <= ${win.since}) and ${notGrace})`.as(
-                `d_${win.days}`,
-              ),
-            ),
-          )
-          .groupBy(["up.product_key", "up.resource_id"])
-          .as("s"),
-      (j) =>
-        j.onRef("s.product_key", "=", "p.product_key").onRef("s.resource_id", "=", "p.resource_id"),
+const storedCounts = z.record(
+  z.string(),
+  z.object({ active: z.number(), grace: z.number(), dormant: z.number() }),
+);
+
+/**
+ * Per product (and site): billable seats at the window's run, and at every threshold how many
+ * are active, in their grace period and dormant. Computed once per (run, rules) and stored in
+ * product_stats, so the trend of past runs is the same measure as this run's summary.
+ */
+export async function productStats(db: Db, w: ReportWindow): Promise<ProductStatsRow[]> {
+  const key = rulesKey(w);
+  let stored = await db
+    .selectFrom("product_stats")
+    .selectAll()
+    .where("run_id", "=", w.runId)
+    .where("rules_key", "=", key)
+    .execute();
+  if (stored.length === 0) {
+    const computed = await computeProductStats(db, w);
+    if (computed.length > 0) {
+      await db
+        .insertInto("product_stats")
+        .values(
+          computed.map((s) => ({
+            run_id: w.runId,
+            rules_key: key,
+            product_key: s.productKey,
+            resource_id: s.resourceId,
+            seats: s.seats,
+            never_active: s.neverActive,
+            by_threshold: json(s.byThreshold),
+          })),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    stored = computed.map((s) => ({
+      run_id: w.runId,
+      rules_key: key,
+      product_key: s.productKey,
+      resource_id: s.resourceId,
+      seats: s.seats,
+      never_active: s.neverActive,
+      by_threshold: s.byThreshold,
+    }));
+  }
+  const products = await db
+    .selectFrom("products")
+    .select(["product_key", "resource_id", "name", "site_url"])
+    .where("org_id", "=", w.orgId)
+    .where((eb) =>
+      eb.or([eb("first_seen_run_id", "is", null), eb("first_seen_run_id", "<=", w.runId)]),
     )
-    .where("p.org_id", "=", w.orgId)
-    .selectAll("s")
-    .select(["p.product_key as pk", "p.resource_id as rid", "p.name", "p.site_url"])
-    .orderBy("p.product_key")
-    .orderBy("p.resource_id")
+    .execute();
+  const info = new Map(products.map((p) => [`${p.product_key}\u0000${p.resource_id}`, p]));
+  const zero = Object.fromEntries(
+    w.windows.map((x) => [String(x.days), { active: 0, grace: 0, dormant: 0 }]),
+  );
+  const rows = new Map<string, ProductStatsRow>();
+  for (const s of stored) {
+    const id = `${s.product_key}\u0000${s.resource_id}`;
+    const p = info.get(id);
+    rows.set(id, {
+      productKey: s.product_key,
+      resourceId: s.resource_id,
+      name: p?.name ?? null,
+      siteUrl: p?.site_url ?? null,
+      seats: Number(s.seats),
+      neverActive: Number(s.never_active),
+      byThreshold: storedCounts.parse(s.by_threshold),
+    });
+  }
+  // Products the org had at that run with no billable seat still get a row (of zeros).
+  for (const [id, p] of info) {
+    if (rows.has(id)) continue;
+    rows.set(id, {
+      productKey: p.product_key,
+      resourceId: p.resource_id,
+      name: p.name,
+      siteUrl: p.site_url,
+      seats: 0,
+      neverActive: 0,
+      byThreshold: structuredClone(zero),
+    });
+  }
+  return [...rows.values()].sort(
+    (a, b) => a.productKey.localeCompare(b.productKey) || a.resourceId.localeCompare(b.resourceId),
+  );
+}
+
+async function computeProductStats(db: Db, w: ReportWindow) {
+  const last = "up.last_active_at";
+  const added = "u.added_to_org";
+  const count = (condition: ReturnType<typeof sql<boolean>>) =>
+    sql<number>`count(*) filter (where ${condition})`;
+  const rows = await db
+    .selectFrom(productsAt(w, "up"))
+    .innerJoin(usersAt(w), (j) =>
+      j.onRef("u.org_id", "=", "up.org_id").onRef("u.account_id", "=", "up.account_id"),
+    )
+    .where(billableSql("u"))
+    .select(["up.product_key", "up.resource_id"])
+    .select(sql<number>`count(*)`.as("seats"))
+    .select(count(sql<boolean>`${sql.ref(last)} is null`).as("never"))
+    .select(
+      w.windows.flatMap((x) => [
+        count(activitySql.isActiveSince(last, x.since)).as(`a_${x.days}`),
+        count(activitySql.isGrace(last, added, w, x.days)).as(`g_${x.days}`),
+        count(activitySql.isDormant(last, added, w, x.days)).as(`d_${x.days}`),
+      ]),
+    )
+    .groupBy(["up.product_key", "up.resource_id"])
     .execute();
   return rows.map((r) => {
     const rec = r as unknown as Record<string, unknown>;
     const n = (k: string) => Number(rec[k] ?? 0);
     return {
-      productKey: String(rec.pk),
-      resourceId: String(rec.rid),
-      name: (rec.name as string | null) ?? null,
-      siteUrl: (rec.site_url as string | null) ?? null,
+      productKey: r.product_key,
+      resourceId: r.resource_id,
       seats: n("seats"),
       neverActive: n("never"),
-      dormant: n("dormant"),
-      activeWithin: Object.fromEntries(
-        w.windows.map((win) => [String(win.days), n(`a_${win.days}`)]),
+      byThreshold: Object.fromEntries(
+        w.windows.map((x) => [
+          String(x.days),
+          { active: n(`a_${x.days}`), grace: n(`g_${x.days}`), dormant: n(`d_${x.days}`) },
+        ]),
       ),
-      dormantAt: Object.fromEntries(w.windows.map((win) => [String(win.days), n(`d_${win.days}`)])),
     };
   });
 }
 
 export interface OrgTotals {
+  /** Users in the org at the run (not removed). */
   users: number;
+  /** Billable users with at least one seat in the grace period. */
+  graceUsers: number;
 }
 
-/** Users still in the org. */
-export async function orgTotals(db: Kysely<Database>, w: ReportWindow): Promise<OrgTotals> {
+export async function orgTotals(db: Db, w: ReportWindow): Promise<OrgTotals> {
   const row = await db
     .selectFrom(usersAt(w))
     .where("u.removed", "=", false)
     .select(sql<number>`count(*)`.as("n"))
+    .select((eb) =>
+      sql<number>`count(*) filter (where ${billableSql("u")} and exists (${eb
+        .selectFrom(productsAt(w, "g"))
+        .select(sql`1`.as("one"))
+        .whereRef("g.account_id", "=", "u.account_id")
+        .where(activitySql.isGrace("g.last_active_at", "u.added_to_org", w))}))`.as("grace"),
+    )
     .executeTakeFirst();
-  return { users: Number(row?.n ?? 0) };
+  return { users: Number(row?.n ?? 0), graceUsers: Number(row?.grace ?? 0) };
 }
 
 export interface DormantUserRow {
@@ -235,39 +308,37 @@ export interface DormantUserRow {
   managementSource: string | null;
   platformRoles: string[];
   addedToOrg: Date | null;
+  /** Every product the user had access to at the run, dormant or not. */
   products: {
     productKey: string;
     resourceId: string;
     lastActiveAt: Date | null;
   }[];
-  /** Groups that grant a role on one of the user's products. */
-  grants: {
+  /** The user's groups at the run, with what each grants (a group may grant nothing). */
+  groups: {
+    groupId: string;
     groupName: string;
     groupManagementSource: string | null;
-    productKey: string | null;
-    resourceId: string;
-    role: string;
+    grants: { productKey: string | null; resourceId: string; role: string }[];
   }[];
 }
 
 /**
- * Billable users dormant in at least one product, after `after` in account-id order. The
+ * Billable users with at least one dormant seat, after `after` in account-id order. The
  * bound is repeated inside the EXISTS so both index scans start at it: each keyset batch then
  * costs the same however far into the org it is, instead of rescanning from the start.
  */
-function dormantUsersQuery(db: Kysely<Database>, w: ReportWindow, after: string | null = null) {
+function dormantUsersQuery(db: Db, w: ReportWindow, after: string | null = null) {
   let query = db
     .selectFrom(usersAt(w))
-    .where(BILLABLE)
+    .where(billableSql("u"))
     .where((eb) => {
       let dormant = eb
         .selectFrom(productsAt(w, "d"))
         .select(sql`1`.as("one"))
         .whereRef("d.org_id", "=", "u.org_id")
         .whereRef("d.account_id", "=", "u.account_id")
-        .where((e) =>
-          e.or([e("d.last_active_at", "is", null), e("d.last_active_at", "<=", w.dormantBefore)]),
-        );
+        .where(activitySql.isDormant("d.last_active_at", "u.added_to_org", w));
       if (after !== null) dormant = dormant.where("d.account_id", ">", after);
       return eb.exists(dormant);
     });
@@ -275,20 +346,17 @@ function dormantUsersQuery(db: Kysely<Database>, w: ReportWindow, after: string 
   return query;
 }
 
-/** Rows of the Dormant accounts sheet: billable users dormant in at least one product. */
-export async function dormantUserCount(db: Kysely<Database>, w: ReportWindow): Promise<number> {
+/** Rows of the Dormant accounts sheet: billable users with at least one dormant seat. */
+export async function dormantUserCount(db: Db, w: ReportWindow): Promise<number> {
   const row = await dormantUsersQuery(db, w)
     .select(sql<number>`count(*)`.as("n"))
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
-/**
- * One keyset batch of billable users dormant in at least one product (grace-period users
- * included: their row says to leave them), with their products and billing groups.
- */
+/** One keyset batch of billable users with a dormant seat, with their products and groups. */
 export async function dormantUsersBatch(
-  db: Kysely<Database>,
+  db: Db,
   w: ReportWindow,
   after: string | null,
   limit: number,
@@ -312,35 +380,16 @@ export async function dormantUsersBatch(
     .execute();
   if (users.length === 0) return [];
   const ids = users.map((u) => u.account_id);
-  const [products, grants] = await Promise.all([
+  const [products, groups] = await Promise.all([
     db
       .selectFrom(productsAt(w, "p"))
       .where("p.account_id", "in", ids)
       .select(["p.account_id", "p.product_key", "p.resource_id", "p.last_active_at"])
       .orderBy("p.account_id")
       .orderBy("p.product_key")
+      .orderBy("p.resource_id")
       .execute(),
-    db
-      .selectFrom("user_groups as ug")
-      .innerJoin("groups as g", (j) =>
-        j.onRef("g.org_id", "=", "ug.org_id").onRef("g.group_id", "=", "ug.group_id"),
-      )
-      .innerJoin("group_grants as gg", (j) =>
-        j.onRef("gg.org_id", "=", "ug.org_id").onRef("gg.group_id", "=", "ug.group_id"),
-      )
-      .where("ug.org_id", "=", w.orgId)
-      .where("ug.account_id", "in", ids)
-      .select([
-        "ug.account_id",
-        "g.name",
-        "g.management_source",
-        "gg.product_key",
-        "gg.resource_id",
-        "gg.role",
-      ])
-      .orderBy("ug.account_id")
-      .orderBy("g.name")
-      .execute(),
+    groupsOf(db, w, ids),
   ]);
   const byUser = new Map<string, DormantUserRow>();
   const out = users.map((u) => {
@@ -357,7 +406,7 @@ export async function dormantUsersBatch(
       platformRoles: Array.isArray(u.platform_roles) ? u.platform_roles.map(String) : [],
       addedToOrg: u.added_to_org === null ? null : new Date(u.added_to_org),
       products: [],
-      grants: [],
+      groups: groups.get(u.account_id) ?? [],
     };
     byUser.set(u.account_id, row);
     return row;
@@ -369,78 +418,60 @@ export async function dormantUsersBatch(
       lastActiveAt: p.last_active_at === null ? null : new Date(p.last_active_at),
     });
   }
-  for (const g of grants) {
-    byUser.get(g.account_id)?.grants.push({
-      groupName: g.name,
-      groupManagementSource: g.management_source,
-      productKey: g.product_key,
-      resourceId: g.resource_id,
-      role: g.role,
-    });
-  }
   return out;
 }
 
-export interface TrendRow {
-  runId: number;
-  finishedAt: Date;
-  productKey: string;
-  resourceId: string;
-  seats: number;
-  active: Record<"30" | "60" | "90" | "180", number>;
-  neverActive: number;
-}
-
-/** Per-product stats of every succeeded crawl of the org up to `upToRunId`, oldest first. */
-export async function trendRows(
-  db: Kysely<Database>,
-  orgId: string,
-  upToRunId: number,
-): Promise<TrendRow[]> {
-  const rows = await db
-    .selectFrom("crawl_product_stats as s")
-    .innerJoin("crawl_runs as r", "r.run_id", "s.run_id")
-    .where("r.org_id", "=", orgId)
-    .where("r.status", "=", "succeeded")
-    .where("r.run_id", "<=", upToRunId)
-    .where("r.finished_at", "is not", null)
-    .select([
-      "s.run_id",
-      "r.finished_at",
-      "s.product_key",
-      "s.resource_id",
-      "s.seats",
-      "s.active_30",
-      "s.active_60",
-      "s.active_90",
-      "s.active_180",
-      "s.never_active",
-    ])
-    .orderBy("r.finished_at")
-    .orderBy("s.run_id")
-    .orderBy("s.product_key")
-    .execute();
-  return rows.map((r) => ({
-    runId: Number(r.run_id),
-    finishedAt: new Date(r.finished_at ?? 0),
-    productKey: r.product_key,
-    resourceId: r.resource_id,
-    seats: Number(r.seats),
-    active: {
-      "30": Number(r.active_30),
-      "60": Number(r.active_60),
-      "90": Number(r.active_90),
-      "180": Number(r.active_180),
-    },
-    neverActive: Number(r.never_active),
-  }));
+/** The groups of some users as of the window's run, with what each group granted then. */
+async function groupsOf(
+  db: Db,
+  w: ReportWindow,
+  accountIds: string[],
+): Promise<Map<string, DormantUserRow["groups"]>> {
+  const { rows } = await sql<{
+    account_id: string;
+    group_id: string;
+    name: string;
+    management_source: string | null;
+    resource_id: string | null;
+    role: string | null;
+    product_key: string | null;
+  }>`
+    select m.account_id, g.group_id, g.name, g.management_source,
+           gg.resource_id, gg.role, gg.product_key
+    from (select account_id, group_id from user_group_versions
+          where org_id = ${w.orgId} and ${validAt(w.runId)}
+            and account_id in (${sql.join(accountIds)})) m
+    join (select group_id, name, management_source from group_versions
+          where org_id = ${w.orgId} and ${validAt(w.runId)}) g on g.group_id = m.group_id
+    left join (select group_id, resource_id, role, product_key from group_grant_versions
+          where org_id = ${w.orgId} and ${validAt(w.runId)}) gg on gg.group_id = m.group_id
+    order by m.account_id, g.name, g.group_id, gg.resource_id, gg.role`.execute(db);
+  const out = new Map<string, DormantUserRow["groups"]>();
+  for (const r of rows) {
+    const list = out.get(r.account_id) ?? [];
+    let group = list.find((g) => g.groupId === r.group_id);
+    if (group === undefined) {
+      group = {
+        groupId: r.group_id,
+        groupName: r.name,
+        groupManagementSource: r.management_source,
+        grants: [],
+      };
+      list.push(group);
+    }
+    if (r.resource_id !== null && r.role !== null) {
+      group.grants.push({ productKey: r.product_key, resourceId: r.resource_id, role: r.role });
+    }
+    out.set(r.account_id, list);
+  }
+  return out;
 }
 
 /**
  * Reserves a report id before the workbook that shows it is written; the report_runs row
  * itself is inserted only once the files are complete.
  */
-export async function reserveReportId(db: Kysely<Database>): Promise<number> {
+export async function reserveReportId(db: Db): Promise<number> {
   const { rows } = await sql<{
     id: number;
   }>`select nextval(pg_get_serial_sequence('report_runs', 'report_id')) as id`.execute(db);
@@ -461,7 +492,7 @@ export interface NewReportRun {
   summary: Record<string, unknown>;
 }
 
-export async function insertReportRun(db: Kysely<Database>, run: NewReportRun): Promise<number> {
+export async function insertReportRun(db: Db, run: NewReportRun): Promise<number> {
   const row = await db
     .insertInto("report_runs")
     .values({

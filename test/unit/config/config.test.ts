@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, redactConfig } from "../../../src/config/config.ts";
+import { priceFor } from "../../../src/config/sections/report.ts";
 
 const emptyDir = () => mkdtempSync(path.join(tmpdir(), "reclaim-config-"));
 
@@ -24,7 +25,12 @@ describe("loadConfig", () => {
     expect(config.reportsDir).toBe("./reports");
     expect(config.orgs).toEqual([]);
     expect(config.report.thresholdsDays).toEqual([30, 60, 90, 180]);
-    expect(config.report.pricesPerSeatMonthly.confluence).toBeGreaterThan(0);
+    expect(config.report.pricesPerSeatMonthly).toEqual({});
+    expect(priceFor(config.report, "confluence")).toEqual({
+      price: 5.16,
+      source: "list price (USD)",
+    });
+    expect(config.report.timezone).toBe("UTC");
     expect(config.crawl.strategy).toBe("auto");
   });
 
@@ -107,8 +113,31 @@ describe("loadConfig", () => {
       ["acme", "k1"],
       ["beta", "k2"],
     ]);
-    expect(config.report.pricesPerSeatMonthly.confluence).toBe(10);
-    expect(config.report.pricesPerSeatMonthly["jira-software"]).toBeGreaterThan(0);
+    expect(priceFor(config.report, "confluence")).toEqual({ price: 10, source: "config" });
+    expect(priceFor(config.report, "jira-software").source).toBe("list price (USD)");
+  });
+
+  it("uses USD list prices only in USD, and refuses price keys that name no product", () => {
+    const dir = emptyDir();
+    writeFileSync(
+      path.join(dir, "eur.json"),
+      JSON.stringify({ report: { currency: "EUR", pricesPerSeatMonthly: { confluence: 4.8 } } }),
+    );
+    const config = loadConfig({}, { config: "eur.json" }, dir);
+    expect(priceFor(config.report, "confluence")).toEqual({ price: 4.8, source: "config" });
+    expect(priceFor(config.report, "jira-software")).toEqual({ price: 0, source: "none" });
+    writeFileSync(
+      path.join(dir, "typo.json"),
+      JSON.stringify({
+        report: { pricesPerSeatMonthly: { "jira-sofware": 7 }, timezone: "Mars/Base" },
+      }),
+    );
+    const problems = problemsOf(() => loadConfig({}, { config: "typo.json" }, dir));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(
+      /report\.pricesPerSeatMonthly\.jira-sofware: "jira-sofware" is not a product key/,
+    );
+    expect(problems[1]).toMatch(/report\.timezone: must be an IANA time zone/);
   });
 
   it("reports a missing or broken config file", () => {
