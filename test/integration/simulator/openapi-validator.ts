@@ -268,6 +268,26 @@ export class SpecValidator {
     return problems;
   }
 
+  /** Problems with a request body against the operation's `requestBody` schema (closed
+   * objects, as for responses). An operation without a request body accepts none. */
+  checkRequest(spec: SpecName, method: string, template: string, body: unknown): string[] {
+    const where = `${method} ${template} request`;
+    const found = this.operation(spec, method, template);
+    if (!found) return [`${where}: operation not in ${spec}`];
+    const declared = at(found.op, "requestBody", "content", "application/json", "schema");
+    if (!isObj(declared)) {
+      return body === undefined ? [] : [`${where}: the operation takes no JSON body`];
+    }
+    if (body === undefined) {
+      return at(found.op, "requestBody", "required") === true ? [`${where}: body required`] : [];
+    }
+    const validate = this.compile(
+      `${spec}|${found.path}|${method}|request`,
+      convert(declared, spec) as Json,
+    );
+    return validate(body) ? [] : [`${where}: ${this.ajv.errorsText(validate.errors)}`];
+  }
+
   /** Every `(method, path)` of a spec. */
   operations(spec: SpecName): { method: string; path: string }[] {
     const doc = this.docs.get(spec)!;
