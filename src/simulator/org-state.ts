@@ -272,17 +272,13 @@ export class OrgState {
     return out;
   }
 
-  /** Licensed seats in use per resource (only computed for resources with a licence limit). */
+  /** Licensed seats in use on a resource. One pass over the org per state version (so a
+   * licence-checked write after another write costs time linear in the org's users). */
   seatsUsed(resourceId: string): number {
     if (this.seatCache?.version !== this.version) {
-      const limited = new Set(
-        this.org.workspaces.filter((w) => w.licenseLimit !== undefined).map((w) => w.id),
-      );
       const used = new Map<string, number>();
-      if (limited.size > 0) {
-        for (const u of this.org.users) {
-          for (const r of this.seats(u)) if (limited.has(r)) used.set(r, (used.get(r) ?? 0) + 1);
-        }
+      for (const u of this.org.users) {
+        for (const r of this.seats(u)) used.set(r, (used.get(r) ?? 0) + 1);
       }
       this.seatCache = { version: this.version, used };
     }
