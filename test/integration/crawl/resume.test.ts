@@ -82,7 +82,9 @@ describeEachBackend("crawl killed with SIGKILL", (backend) => {
     }
 
     const resumed = await runCli(["crawl", "--json"], { env, timeoutMs: 120_000 });
-    expect(resumed.stderr).toMatch(/resuming crawl run 1/);
+    expect(resumed.stderr).toMatch(
+      /resuming crawl run 1 of org .* \((auto|bulk|per-user), started \d+ min ago\): its process, pid \d+ on .* stopped before it finished/,
+    );
     expect(resumed.code).toBe(0);
     const [summary] = JSON.parse(resumed.stdout) as {
       runId: number;
