@@ -16,13 +16,14 @@ export interface ProgressUpdate {
   etaSeconds?: number;
 }
 
+/** Plain functions (not methods): they are handed around as callbacks. */
 export interface ProgressPrinter {
-  update(p: ProgressUpdate): void;
+  update: (p: ProgressUpdate) => void;
   /** Prints a line (a log line, a notice) above the progress line, which is then redrawn. */
-  writeLine(line: string): void;
+  writeLine: (line: string) => void;
   /** A short notice shown on the progress line until the next update (e.g. a retry). */
-  note(text: string): void;
-  end(): void;
+  note: (text: string) => void;
+  end: () => void;
 }
 
 export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): ProgressPrinter {
