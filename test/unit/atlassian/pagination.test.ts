@@ -163,10 +163,17 @@ describe("family B: last-active-dates cursor", () => {
       {
         key: "jira-software",
         id: "ari:cloud:jira::site/1",
+        lastActiveKnown: true,
         lastActiveDate: "2026-08-03",
         lastActiveAt: new Date("2026-08-03T14:02:11Z"),
       },
-      { key: "confluence", id: "c1", lastActiveDate: "2026-07-01", lastActiveAt: undefined },
+      {
+        key: "confluence",
+        id: "c1",
+        lastActiveKnown: true,
+        lastActiveDate: "2026-07-01",
+        lastActiveAt: undefined,
+      },
     ]);
     expect(calls[1]!.url.searchParams.get("cursor")).toBe("n2");
   });
