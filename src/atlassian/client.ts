@@ -370,8 +370,12 @@ class HttpAtlassianClient implements AtlassianClient {
     waitMs: number,
     attempts: number,
     deadlineAt: number | undefined,
+    answered = false,
   ): AtlassianApiError {
     const now = this.#cfg.now();
+    const what = answered
+      ? `${request} failed with HTTP 429 and is not retried`
+      : `${request} was not sent`;
     const until = new Date(now + waitMs).toISOString();
     if (reason === "pause") {
       const limit =
@@ -379,7 +383,7 @@ class HttpAtlassianClient implements AtlassianClient {
           ? `retry.maxServerWaitMs (${seconds(this.#cfg.maxServerWaitMs)})`
           : `the ${seconds(Math.max(0, deadlineAt - now))} left before the deadline`;
       return new RateLimitError(
-        `${request} was not sent: the API asked to wait ${seconds(waitMs)} (until ${until}) before the next call, longer than ${limit}. ` +
+        `${what}: the API asked to wait ${seconds(waitMs)} (until ${until}) before the next call, longer than ${limit}. ` +
           `Stop this run and start it again after ${until}, or give it a later deadline.`,
         {
           endpoint: spec.endpoint,
@@ -531,7 +535,7 @@ class HttpAtlassianClient implements AtlassianClient {
         if (wait > allowance) {
           this.#emit(spec, status, attempt, maxAttempts, now - started, undefined, err.kind);
           counter.failures++;
-          throw this.#refused(spec, request, "pause", wait, attempt, deadlineAt);
+          throw this.#refused(spec, request, "pause", wait, attempt, deadlineAt, true);
         }
         if (err.retryable && attempt < maxAttempts) {
           // spread the herd a little so callers don't all hit the reset at once

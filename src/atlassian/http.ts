@@ -41,11 +41,12 @@ function describeIssues(
   const issue = error.issues[0];
   const at = issue ? issue.path.map(String).join(".") : "";
   const parent = issue ? valueAt(root, issue.path.slice(0, -1)) : undefined;
+  const value = issue ? valueAt(root, issue.path) : undefined;
+  // the keys beside a missing field show a casing mix-up at a glance
   const keys =
-    parent && typeof parent === "object" && !Array.isArray(parent)
+    value === undefined && parent && typeof parent === "object" && !Array.isArray(parent)
       ? ` (keys present there: ${Object.keys(parent).slice(0, 15).join(", ") || "none"})`
       : "";
-  const value = issue ? valueAt(root, issue.path) : undefined;
   const got =
     typeof value === "string"
       ? ` (got "${redactThenTruncate(value, 40, scrub)}")`

@@ -20,9 +20,17 @@ export const timestamp = z.string().transform((s, ctx) => {
 
 /** Optional/nullable timestamp; null and "" become undefined (not sent: unknown). */
 export const optionalTimestamp = z
-  .union([timestamp, z.literal(""), z.null()])
-  .optional()
-  .transform((v) => (v === null || v === "" ? undefined : v));
+  .string()
+  .nullish()
+  .transform((s, ctx) => {
+    if (s === null || s === undefined || s === "") return undefined;
+    const d = parseTimestamp(s);
+    if (!d) {
+      ctx.addIssue({ code: "custom", message: "unparsable timestamp" });
+      return z.NEVER;
+    }
+    return d;
+  });
 
 /** Optional/nullable string; null becomes undefined. */
 export const optionalString = z

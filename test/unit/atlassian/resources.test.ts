@@ -335,7 +335,9 @@ describe("directories, groups and role assignments", () => {
     expect(roles[0]!.roles).toEqual([
       { role: "atlassian/user", methods: ["group_direct"], methodsKnown: true },
     ]);
-    expect(roles[1]!.roles).toEqual([{ role: "atlassian/admin", methods: [], methodsKnown: false }]);
+    expect(roles[1]!.roles).toEqual([
+      { role: "atlassian/admin", methods: [], methodsKnown: false },
+    ]);
     expect(roles[1]!.directoryId).toBeUndefined();
   });
 });
