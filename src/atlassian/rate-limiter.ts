@@ -54,6 +54,9 @@ export class LimiterRefusal extends Error {
 /** How far ahead an `X-RateLimit-Reset` may lie and still be trusted (the documented period is a minute). */
 const MAX_TRUSTED_RESET_MS = 65_000;
 
+/** Turns a late timer may make up at once (see `serve`). */
+const MAX_CATCH_UP = 2;
+
 interface Waiter {
   opts: AcquireOptions;
   grant: () => void;
@@ -82,6 +85,8 @@ export class RateLimiter {
   private readonly slotWaiters: Waiter[] = [];
   private readonly paceWaiters: Waiter[] = [];
   private pumping = false;
+  /** When the pacing queue last went from empty to busy: turns are never scheduled before it. */
+  private busyFrom = 0;
   private wake: AbortController | undefined;
   private counts = { requests: 0, rateLimited: 0 };
 
@@ -231,6 +236,7 @@ export class RateLimiter {
 
   private takePace(opts: AcquireOptions): Promise<void> {
     const now = this.opts.now();
+    if (this.paceWaiters.length === 0) this.busyFrom = now;
     const turnAt =
       Math.max(now, this.nextAt, this.pausedUntil) + this.paceWaiters.length * this.intervalMs;
     const p = this.enqueue(this.paceWaiters, opts, turnAt);
@@ -254,8 +260,17 @@ export class RateLimiter {
         return;
       }
       const now = this.opts.now();
-      const at = Math.max(now, this.nextAt, this.pausedUntil);
-      const refused = this.refusal(head.opts, now, at);
+      // Turns keep to the schedule, not to when a timer happened to fire: a late wake must not
+      // push every later turn back. Only an idle spell (an empty queue) moves the schedule on,
+      // so nobody bursts to catch up on time nobody wanted; and after a long stall (a busy
+      // event loop) at most MAX_CATCH_UP turns are made up at once, well inside the headroom.
+      const at = Math.max(
+        this.busyFrom,
+        this.nextAt,
+        this.pausedUntil,
+        now - MAX_CATCH_UP * this.intervalMs,
+      );
+      const refused = this.refusal(head.opts, now, Math.max(now, at));
       if (refused) {
         this.drop(this.paceWaiters, head, refused);
         continue;
