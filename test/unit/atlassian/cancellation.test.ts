@@ -100,11 +100,19 @@ describe("abort cancels everything at once", () => {
 
   it("a slot handed over in the tick the caller aborts is never used to send", async () => {
     const ac = new AbortController();
-    const { client, sent } = setup(() => json(200, ORG), {
-      maxConcurrency: 1,
-      // the first call's success is reported after it released its slot to the second caller
-      onRequest: () => ac.abort(new Error("fatal elsewhere")),
-    });
+    let t = 0;
+    const { client, sent } = setup(
+      () => json(200, ORG),
+      {
+        maxConcurrency: 1,
+        // every reading of the clock is a second later: the second caller's pacing slot is
+        // due by the time it has the concurrency slot, so nothing but that slot holds it
+        now: () => (t += 1000),
+        // the first call's success is reported after it released its slot to the second caller
+        onRequest: () => ac.abort(new Error("fatal elsewhere")),
+      },
+      undefined,
+    );
     const first = getOrg(client, { orgId: "o1", signal: ac.signal });
     const second = getOrg(client, { orgId: "o1", signal: ac.signal });
     expect(await settle([first, second])).toEqual(["resolved", "fatal elsewhere"]);

@@ -7,8 +7,11 @@ import {
   getOrg,
   searchUserPages,
 } from "../../../src/atlassian/index.ts";
-import { MIN_SECRET_RUN, redactSecrets, redactThenTruncate } from "../../../src/config/redact.ts";
+import { redactSecrets, redactThenTruncate } from "../../../src/config/redact.ts";
 import { API_KEY, json, stubClient, text } from "./stub-fetch.ts";
+
+/** Runs of this many characters of the key count as a leak (stated here, not imported). */
+const MIN_SECRET_RUN = 8;
 
 /** The first run of ≥ MIN_SECRET_RUN characters of `key` found in `text`, any letter case. */
 function leak(text: string, key: string): string | undefined {
