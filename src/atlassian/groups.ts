@@ -96,7 +96,8 @@ export interface SearchGroupsParams extends PageBounds {
  * `POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search` — pages of groups
  * (family C). Filters are repeated with each cursor; retried after a 500 (a search). A group
  * record without an id is left out of `items` and listed in `page.rejected` (record it; the
- * run is incomplete). Throws as searchUserPages does.
+ * run is incomplete). `counts` is undefined unless asked for (`expand`) and sent. Throws as
+ * searchUserPages does.
  */
 export function searchGroupPages(
   client: AtlassianClient,

@@ -211,6 +211,10 @@ export interface SearchUsersParams extends UserSearchFilters, PageBounds {
  * Every page repeats the same filters and `expand` with the cursor. A POST search is
  * idempotent: retried after a 500.
  *
+ * Each expansion asked for comes back `[]` only when the API sent an empty list; when the API
+ * left it out it is `undefined` and named in the user's `notProvided` — unknown, never "none".
+ * A `productAccess` entry without a time has `lastActiveKnown: false`: unknown, never "never".
+ *
  * A user record without a usable `accountId` (or with a field of the wrong type) is left out of
  * `items` and listed in `page.rejected`; the caller must record those and treat its run as
  * incomplete. Throws typed errors; SchemaError when the page is not of the expected shape (e.g.
