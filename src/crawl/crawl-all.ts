@@ -52,6 +52,9 @@ async function crawlOne(
         : {}),
     },
     retry: {
+      // A 500 on a read is retried a few times; with 20% of requests failing a crawl still
+      // completes (and a read still failing is read once more at the end of its phase).
+      serverErrorAttempts: 6,
       ...(options.client?.baseDelayMs !== undefined
         ? { baseDelayMs: options.client.baseDelayMs }
         : {}),

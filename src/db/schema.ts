@@ -218,8 +218,11 @@ export interface ProductStatsTable {
 export interface CrawlUserChecksTable {
   run_id: number;
   account_id: string;
-  /** fill: last-active-dates needed; sample: cross-check; roles: direct role-assignments. */
-  purpose: "fill" | "sample" | "roles";
+  /**
+   * fill: last-active-dates needed; sample: cross-check; roles: direct role-assignments;
+   * groups: the user's groups (the page did not carry them).
+   */
+  purpose: "fill" | "sample" | "roles" | "groups";
   state: ColumnType<"pending" | "done" | "failed", "pending" | "done" | "failed" | undefined>;
   detail: JsonWithDefault<Record<string, unknown>>;
 }
