@@ -1,8 +1,7 @@
 import { Command, Option } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
 import { crawlStrategies } from "../../config/sections/crawl.ts";
-import { crawlConfiguredOrgs } from "../../crawl/crawl-all.ts";
-import type { CrawlOrgResult } from "../../crawl/crawl-org.ts";
+import { crawlConfiguredOrgs, type CrawlOutcome } from "../../crawl/crawl-all.ts";
 import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
 import { formatDuration, progressPrinter } from "../progress.ts";
 
@@ -29,7 +28,8 @@ Strategies:
 
 A crawl that is killed resumes where it stopped the next time it runs. A run is
 "succeeded" only when every user was read; users whose reads failed are never recorded
-as inactive.`,
+as inactive. With several orgs, each is crawled on its own: one that fails (a bad key,
+its API down) does not stop the others; the exit code is 1 when any org failed.`,
     )
     .action(async (opts: { strategy?: string; json?: boolean }, command: Command) => {
       const config = configFor(command, { strategy: opts.strategy });
@@ -50,8 +50,9 @@ as inactive.`,
 }
 
 /** One line a person can read: what was crawled, how fast, how it ended. */
-export function describeCrawl(r: CrawlOrgResult): string {
+export function describeCrawl(r: CrawlOutcome): string {
   const org = r.orgName ? `${r.orgName} (${r.orgId})` : r.orgId;
+  if (r.runId === null) return `crawl of ${org} FAILED before it started: ${r.error}`;
   if (r.status === "failed") return `crawl of ${org} FAILED (run ${r.runId}): ${r.error ?? ""}`;
   const calls = Object.entries(r.apiCalls)
     .map(([k, v]) => `${k} ${v}`)
