@@ -22,6 +22,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // tick | catch-up | once | queue
     .addColumn("trigger", "text", (c) => c.notNull())
     .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(1))
+    // who holds a running row: the scheduler instance, its host and pid (a dead pid on this
+    // host frees the row at once; another host's rows wait for their lease to run out)
+    .addColumn("owner_id", "text")
     .addColumn("owner_host", "text")
     .addColumn("owner_pid", "integer")
     .addColumn("started_at", "timestamptz", (c) => c.notNull())

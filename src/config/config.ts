@@ -9,6 +9,11 @@ import { z } from "zod";
 import { crawlSectionSchema, type CrawlConfig } from "./sections/crawl.ts";
 import { emailAddress, emailSectionSchema, type EmailConfig } from "./sections/email.ts";
 import { reportSectionSchema, type ReportConfig } from "./sections/report.ts";
+import {
+  resolveSchedule,
+  scheduleSectionSchema,
+  type ScheduleConfig,
+} from "./sections/schedule.ts";
 import { describeDatabaseUrl, redactSecret, redactUrl } from "./redact.ts";
 
 export const DEFAULT_API_URL = "https://api.atlassian.com";
@@ -33,6 +38,7 @@ export interface Config {
   report: ReportConfig;
   email: EmailConfig;
   crawl: CrawlConfig;
+  schedule: ScheduleConfig;
   /** The config file that was read, if any. */
   configFile?: string | undefined;
 }
@@ -83,6 +89,7 @@ const fileSchema = z
     report: reportSectionSchema,
     email: emailSectionSchema,
     crawl: crawlSectionSchema,
+    schedule: scheduleSectionSchema,
   })
   .strict();
 
@@ -160,8 +167,9 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
     orgs.push({ orgId: e.ATLASSIAN_ORG_ID, apiKey: e.ATLASSIAN_API_KEY, apiUrl });
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
   const f = fileResult.success ? fileResult.data : fileSchema.parse({});
+  const schedule = resolveSchedule(f.schedule, cleanEnv, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl,
     dataDir: flags.dataDir ?? e.RECLAIM_DATA_DIR ?? "./data",
@@ -178,6 +186,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
       ...f.crawl,
       strategy: (strategy as CrawlConfig["strategy"] | undefined) ?? f.crawl.strategy,
     },
+    schedule,
     configFile:
       file === undefined
         ? undefined

@@ -13,6 +13,7 @@ export interface ScheduleRunsTable {
   status: ScheduleRunStatus;
   trigger: ScheduleTrigger;
   attempts: ColumnType<number, number | undefined, number>;
+  owner_id: string | null;
   owner_host: string | null;
   owner_pid: number | null;
   started_at: Timestamp;
