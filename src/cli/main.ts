@@ -13,6 +13,7 @@ import { emailCommand } from "./commands/email.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
+import { scheduleCommand } from "./commands/schedule.ts";
 import { simulatorCommand } from "./commands/simulator.ts";
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from "./context.ts";
 
@@ -52,6 +53,7 @@ program.addCommand(emailCommand());
 program.addCommand(simulatorCommand());
 program.addCommand(migrateCommand());
 program.addCommand(configCommand());
+program.addCommand(scheduleCommand());
 
 try {
   await program.parseAsync(process.argv);

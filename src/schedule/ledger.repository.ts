@@ -293,15 +293,35 @@ export async function rememberSchedule(
   return row.known_since;
 }
 
-export interface JobHealthRow {
+export interface JobLastRun {
   job: string;
-  lastSuccessSlot: Date | null;
-  lastSuccessAt: Date | null;
-  lastDurationMs: number | null;
+  /** The slot of the job's latest run that ended as planned (succeeded, or skipped by the job). */
+  slot: Date;
+  finishedAt: Date | null;
+  durationMs: number | null;
 }
 
-/** Per job: its latest succeeded run (any org) and how long that run took. */
-export async function lastSuccesses(db: Db): Promise<JobHealthRow[]> {
+/** Per job: its latest succeeded or skipped run (any org) and how long it took. */
+export async function lastRuns(db: Db): Promise<JobLastRun[]> {
+  const rows = await db
+    .selectFrom("schedule_runs")
+    .select(["job", "slot", "finished_at", "duration_ms"])
+    .where("status", "in", ["succeeded", "skipped"])
+    .where("org", "<>", "*")
+    .distinctOn("job")
+    .orderBy("job")
+    .orderBy("slot", "desc")
+    .execute();
+  return rows.map((r) => ({
+    job: r.job,
+    slot: r.slot,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
+  }));
+}
+
+/** Per job: its latest succeeded run (any org), for the metrics. */
+export async function lastSuccesses(db: Db): Promise<JobLastRun[]> {
   const rows = await db
     .selectFrom("schedule_runs")
     .select(["job", "slot", "finished_at", "duration_ms"])
@@ -313,10 +333,16 @@ export async function lastSuccesses(db: Db): Promise<JobHealthRow[]> {
     .execute();
   return rows.map((r) => ({
     job: r.job,
-    lastSuccessSlot: r.slot,
-    lastSuccessAt: r.finished_at,
-    lastDurationMs: r.duration_ms,
+    slot: r.slot,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
   }));
+}
+
+/** Since when each job's current schedule is known. */
+export async function knownSchedules(db: Db): Promise<{ job: string; knownSince: Date }[]> {
+  const rows = await db.selectFrom("schedule_jobs").select(["job", "known_since"]).execute();
+  return rows.map((r) => ({ job: r.job, knownSince: r.known_since }));
 }
 
 /** Per (job, org): its latest finished run, with the summary the job reported. */

@@ -60,6 +60,8 @@ export interface SlotOutcome {
   /** `not-claimed`: another run holds or finished this slot; nothing was done here. */
   status: ScheduleRunStatus | "not-claimed";
   scheduleRunId?: number;
+  /** For `not-claimed`: the status of the row that holds the slot. */
+  existing?: ScheduleRunStatus;
   durationMs?: number;
   summary?: Record<string, unknown>;
   error?: string;
@@ -116,11 +118,11 @@ export class Scheduler {
   }
 
   /**
-   * Marks abandoned runs interrupted, records each job's schedule, starts ticking, then
-   * catches up (crawl first, so a report caught up after it sees fresh data).
-   * @returns when the catch-up is done (ticks keep coming until `stop()`).
+   * Marks abandoned runs interrupted, records each job's schedule and starts ticking. Call
+   * `catchUp()` next for slots missed while no scheduler ran.
+   * @throws when the ledger cannot be read (the database is unreachable).
    */
-  async start(): Promise<SlotOutcome[]> {
+  async start(): Promise<void> {
     await this.#reap();
     const at = this.#deps.clock.now();
     for (const job of scheduleJobNames) {
@@ -145,15 +147,19 @@ export class Scheduler {
       t.start();
       this.#tickers.push(t);
     }
-    return this.#track(this.catchUp());
   }
 
   /**
    * For each enabled job, the latest slot due since its schedule became known runs once for
    * every org that has no row for it (or whose row was interrupted): once, however many slots
-   * were missed.
+   * were missed. Jobs go in order (crawl, report, policy), so a report caught up after a
+   * crawl sees its data. Call after `start()`.
    */
-  async catchUp(): Promise<SlotOutcome[]> {
+  catchUp(): Promise<SlotOutcome[]> {
+    return this.#track(this.#catchUp());
+  }
+
+  async #catchUp(): Promise<SlotOutcome[]> {
     const outcomes: SlotOutcome[] = [];
     const now = this.#deps.clock.now();
     for (const job of this.enabledJobs()) {
@@ -254,7 +260,12 @@ export class Scheduler {
     });
     if (!claim.claimed) {
       log.debug(`${job} of ${org.ref} at ${ids.slot}: already ${claim.run.status}`, ids);
-      return { ...key, status: "not-claimed", scheduleRunId: claim.run.schedule_run_id };
+      return {
+        ...key,
+        status: "not-claimed",
+        scheduleRunId: claim.run.schedule_run_id,
+        existing: claim.run.status,
+      };
     }
     const run = claim.run;
     const runIds = { ...ids, scheduleRunId: run.schedule_run_id, attempt: run.attempts };
@@ -330,6 +341,19 @@ export class Scheduler {
     else log.error("job finished", fields);
     this.#deps.onFinished?.(outcome);
     return outcome;
+  }
+
+  /**
+   * A queue worker's run of one (job, org, slot): a failed row of the same slot is taken
+   * over, since the queue retries it on purpose.
+   */
+  runQueued(job: ScheduleJobName, org: OrgClient, slot: Date): Promise<SlotOutcome> {
+    return this.#track(this.runOrgSlot(job, org, slot, "queue", { retakeFailed: true }));
+  }
+
+  /** Whether stop() was called. */
+  get stopping(): boolean {
+    return this.#stopping.signal.aborted;
   }
 
   /** Stops ticking, aborts running jobs at their next checkpoint and waits for them to end. */
