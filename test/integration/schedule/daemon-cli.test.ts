@@ -40,7 +40,7 @@ function startDaemon(env: Record<string, string>): Daemon {
     resolve: (l: Record<string, unknown>) => void;
   }[] = [];
   let buffer = "";
-  child.stderr!.on("data", (d: Buffer) => {
+  child.stderr.on("data", (d: Buffer) => {
     buffer += d.toString();
     const lines = buffer.split("\n");
     buffer = lines.pop() ?? "";
