@@ -2,13 +2,13 @@
  * Two processes on one embedded data dir (PGlite has no locking of its own): the second is
  * refused, naming the holder's pid, and the first finishes with correct data.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../../src/db/connect.ts";
 import { LOCK_FILE } from "../../../src/db/data-dir-lock.ts";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.ts";
@@ -17,12 +17,16 @@ import { expectDatabaseMatchesOrg, TIME_SCALE } from "../../helpers/crawl.ts";
 
 const USERS = 1500;
 
+/** Every process a test started, killed after each test whatever happened to it. */
+const started: ChildProcess[] = [];
+
 function spawnCli(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin/reclaim.js"), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, DATABASE_URL: undefined, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  started.push(child);
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   child.stdout.resume();
@@ -49,6 +53,9 @@ describe("one embedded data dir, two processes", () => {
       timeScale: TIME_SCALE,
       faults: { latencyMs: 40 },
     });
+  });
+  afterEach(() => {
+    for (const child of started.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
   });
   afterAll(async () => {
     await sim.close();

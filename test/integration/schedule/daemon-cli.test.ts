@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../../src/crawl/context.ts";
 import { migrateToLatest } from "../../../src/db/migrate.ts";
 import { rememberSchedule } from "../../../src/schedule/ledger.repository.ts";
@@ -28,12 +28,16 @@ interface Daemon {
   exited: Promise<number | null>;
 }
 
+/** Every daemon a test started, killed after each test whatever happened to it. */
+const started: ChildProcess[] = [];
+
 function startDaemon(env: Record<string, string>): Daemon {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin/reclaim.js"), "schedule"], {
     cwd: REPO_ROOT,
     env: { ...process.env, DATABASE_URL: undefined, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  started.push(child);
   const logs: Record<string, unknown>[] = [];
   const waiters: {
     match: (l: Record<string, unknown>) => boolean;
@@ -122,6 +126,9 @@ describe(`reclaim schedule (a real daemon process) [${backend.name}]`, () => {
         },
       }),
     );
+  });
+  afterEach(() => {
+    for (const child of started.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
   });
   afterAll(async () => {
     await sim.close();
