@@ -10,6 +10,11 @@ import { crawlSectionSchema, type CrawlConfig } from "./sections/crawl.ts";
 import { emailAddress, emailSectionSchema, type EmailConfig } from "./sections/email.ts";
 import { reportSectionSchema, type ReportConfig } from "./sections/report.ts";
 import { ConfigError } from "./errors.ts";
+import {
+  resolveSchedule,
+  scheduleSectionSchema,
+  type ScheduleConfig,
+} from "./sections/schedule.ts";
 import { describeDatabaseUrl, redactSecret, redactUrl } from "./redact.ts";
 
 export const DEFAULT_API_URL = "https://api.atlassian.com";
@@ -34,6 +39,7 @@ export interface Config {
   report: ReportConfig;
   email: EmailConfig;
   crawl: CrawlConfig;
+  schedule: ScheduleConfig;
   /** The config file that was read, if any. */
   configFile?: string | undefined;
 }
@@ -78,6 +84,7 @@ const fileSchema = z
     report: reportSectionSchema,
     email: emailSectionSchema,
     crawl: crawlSectionSchema,
+    schedule: scheduleSectionSchema,
   })
   .strict();
 
@@ -155,8 +162,9 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
     orgs.push({ orgId: e.ATLASSIAN_ORG_ID, apiKey: e.ATLASSIAN_API_KEY, apiUrl });
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
   const f = fileResult.success ? fileResult.data : fileSchema.parse({});
+  const schedule = resolveSchedule(f.schedule, cleanEnv, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl,
     dataDir: flags.dataDir ?? e.RECLAIM_DATA_DIR ?? "./data",
@@ -173,6 +181,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
       ...f.crawl,
       strategy: (strategy as CrawlConfig["strategy"] | undefined) ?? f.crawl.strategy,
     },
+    schedule,
     configFile:
       file === undefined
         ? undefined
