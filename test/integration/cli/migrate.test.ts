@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../helpers/cli.ts";
-import { TEST_DATABASE_URL } from "../../helpers/database.ts";
+import { TEST_DATABASE_URL, testBackends } from "../../helpers/database.ts";
 
 describe("reclaim migrate (CLI)", () => {
   it("migrates an embedded database in a fresh folder, then finds it up to date", async () => {
@@ -39,8 +39,17 @@ describe("reclaim migrate (CLI)", () => {
   // Needs a Postgres server: runs when RECLAIM_TEST_DATABASE_URL names one (as in CI), and is
   // skipped in a plain `npm test`, where only embedded PGlite exists.
   it.runIf(TEST_DATABASE_URL)("migrates a Postgres server given by DATABASE_URL", async () => {
-    const result = await runCli(["migrate"], { env: { DATABASE_URL: TEST_DATABASE_URL } });
-    expect(result.code).toBe(0);
+    // A database of its own: the server's shared ones may hold anybody's migrations.
+    const shared = await testBackends()
+      .find((b) => b.name === "postgres")!
+      .shared();
+    try {
+      const result = await runCli(["migrate"], { env: shared.env });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/applied 2026-11-28T00-initial-schema/);
+    } finally {
+      await shared.drop();
+    }
   });
 
   it("answers --help for the program and each command", async () => {
