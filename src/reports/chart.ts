@@ -389,7 +389,8 @@ function drawTrend(
       align: "right",
     });
   });
-  y = plotY + plotH + 6;
+  // Below the "0" tick's line box, so the first date never touches it.
+  y = plotY + plotH + lineHeight(SMALL) / 2 + 2;
 
   if (trend.length === 0) {
     p.text("No past crawls yet.", plotX + 8, plotY + plotH / 2 - 8, { px: SMALL, role: "note" });
@@ -449,8 +450,12 @@ function drawTrend(
       : trend.length > shown.length
         ? `Crawl finished (${timeZone}); ${shown.length} of ${trend.length} crawls labelled`
         : `Crawl finished (${timeZone})`;
-  p.text(caption, plotX, y, { px: SMALL, role: "axis-title", colour: MUTED });
-  y += lineHeight(SMALL) + 12;
+  const captionW = box.x + box.w - plotX;
+  for (const line of p.wrap(caption, captionW, SMALL)) {
+    p.text(line, plotX, y, { px: SMALL, role: "axis-title", colour: MUTED, maxWidth: captionW });
+    y += lineHeight(SMALL);
+  }
+  y += 12;
 
   // Legend: a swatch and the full label per product, in as many columns as fit.
   if (products.length === 0) return y;

@@ -98,8 +98,8 @@ export interface PrintOptions {
   heading: string;
   /** Repeat row 1 (the header row) on every page. */
   titleRow?: boolean;
-  /** Repeat column A on every page (for sheets printed more than one page wide). */
-  titleColumn?: boolean;
+  /** Columns repeated on every page (for sheets printed more than one page wide), e.g. "A:A". */
+  titleColumns?: string;
   /** Print at most this many pages wide (default 1), never smaller than needed to stay legible. */
   pagesWide?: number;
 }
@@ -122,7 +122,7 @@ export function fitToWidth(o: PrintOptions): SheetPrint {
       fitToWidth: o.pagesWide ?? 1,
       fitToHeight: 0,
       ...(o.titleRow ? { printTitlesRow: "1:1" } : {}),
-      ...(o.titleColumn ? { printTitlesColumn: "A:A" } : {}),
+      ...(o.titleColumns !== undefined ? { printTitlesColumn: o.titleColumns } : {}),
       ...((o.pagesWide ?? 1) > 1 ? { pageOrder: "overThenDown" as const } : {}),
     },
     headerFooter: { oddHeader: `&L${headerText(o.heading)}`, oddFooter: FOOTER },
@@ -137,10 +137,17 @@ export function pagesWideAt75(widthPx: number): number {
   return Math.max(1, Math.ceil((widthPx * 0.75) / PRINTABLE.landscape.widthPx));
 }
 
-/** Fit to width, as many pages wide as keep ≥ 75 % size, with column A repeated on each. */
-export function fitLegibly(o: Omit<PrintOptions, "pagesWide" | "titleColumn">): SheetPrint {
+/**
+ * Fit to width, as many pages wide as keep ≥ 75 % size, with `titleColumns` (default column
+ * A) repeated on each page when there is more than one.
+ */
+export function fitLegibly(o: Omit<PrintOptions, "pagesWide">): SheetPrint {
   const pagesWide = pagesWideAt75(o.widthPx);
-  return fitToWidth({ ...o, pagesWide, titleColumn: pagesWide > 1 });
+  return fitToWidth({
+    ...o,
+    pagesWide,
+    ...(pagesWide > 1 ? { titleColumns: o.titleColumns ?? "A:A" } : { titleColumns: undefined }),
+  });
 }
 
 /**

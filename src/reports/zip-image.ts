@@ -38,8 +38,11 @@ const DRAWING_RELS = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 const REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing";
 
-/** zip.js runs its codecs in this thread: a worker would only add start-up cost here. */
-const ZIP_OPTIONS = { useWebWorkers: false } as const;
+/**
+ * zip.js runs its codecs in this thread (a worker would only add start-up cost here), and puts
+ * sizes in the local headers of what it adds: SheetJS misreads its data descriptors.
+ */
+const ZIP_OPTIONS = { useWebWorkers: false, dataDescriptor: false } as const;
 
 const name = (fileName: string) => fileName.replace(/^\/+/, "");
 

@@ -25,8 +25,8 @@ export function writeSummarySheet(
   const headline: [string, number, "count" | "money"][] = [
     ["Dormant seats", s.totals.dormantSeats, "count"],
     ["Users dormant in ≥ 1 product", s.totals.dormantUsers, "count"],
-    [`Projected savings per month (${cur})`, s.savings.projectedMonthly, "money"],
-    [`Projected savings per year (${cur})`, s.savings.projectedAnnual, "money"],
+    [`Projected monthly savings (${cur})`, s.savings.projectedMonthly, "money"],
+    [`Projected annual savings (${cur})`, s.savings.projectedAnnual, "money"],
   ];
   const figures: [string, number][] = [
     ["Billable seats", s.totals.billableSeats],

@@ -1,6 +1,6 @@
 /** The Trend sheet: dormant seats per product at each past succeeded crawl, as Summary counts them. */
 import { countText, wallClock } from "../formats.ts";
-import { columnPx, fitToWidth, layoutHeader, textWidth } from "../sheet-layout.ts";
+import { columnPx, fitLegibly, layoutHeader, textWidth } from "../sheet-layout.ts";
 import { productId } from "../product-labels.ts";
 import { addRow, type SheetContext } from "./context.ts";
 
@@ -21,7 +21,7 @@ export function writeTrendSheet(ctx: SheetContext): void {
     { content: counts },
   ]);
   const widthPx = widths.reduce((a, w) => a + columnPx(w), 0);
-  const print = fitToWidth({ widthPx, heading: ctx.heading, titleRow: true });
+  const print = fitLegibly({ widthPx, heading: ctx.heading, titleRow: true, titleColumns: "A:B" });
   const t = ctx.wb.addWorksheet("Trend", {
     views: [{ state: "frozen", ySplit: 1 }],
     pageSetup: print.pageSetup,
