@@ -3,20 +3,23 @@
  *
  *   npx tsx bench/report-workbook.ts [--repeat 2] [users...]        (default 100000 1000000)
  *
- * Every measurement runs in a process of its own, interleaved (Reclaim, ceiling, Reclaim, …):
- * - Reclaim: `buildReports` for the org, end to end (its queries, the Dormant accounts sheet and
+ * Every measurement runs in a process of its own, interleaved (end to end, writers, ceiling, …):
+ * - end to end: `buildReports` for the seeded org (its queries, the Dormant accounts sheet and
  *   its CSV, the finance copy, the chart): dormant rows ÷ wall time, and the process's peak RSS
  *   (`maxRSS`, the kernel's high-water mark);
- * - ceiling: exceljs's streaming WorkbookWriter alone (same options) writing as many rows of the
- *   same shape (same columns, value types and lengths; generated, no database, no CSV, no
- *   styles), yielding to the event loop every 5,000 rows as Reclaim does between keyset batches;
+ * - writers: Reclaim's writers alone (`writeWorkbook` for both workbooks, the CSV and the chart)
+ *   fed generated rows of the same shape in batches of 5,000: what this code costs beyond
+ *   exceljs, without the database's reads;
+ * - ceiling: exceljs's streaming WorkbookWriter alone (same options) writing the same generated
+ *   rows' cells (no styles, no CSV, no second workbook), yielding to the event loop every 5,000
+ *   rows as Reclaim does between batches;
  * - chart step: adding the chart to the ceiling's workbook (`addImageToXlsx`), against copying
  *   the same file (`copyFile`): the floor for a step that must rewrite the zip.
- * Goals (issue 11): Reclaim rows/s ≥ 0.6 × ceiling, peak RSS ≤ 1.3 × ceiling, flat with org size.
+ * Goals (issue 11): rows/s ≥ 0.6 × ceiling, peak RSS ≤ 1.3 × ceiling, flat with org size.
  *
  * Uses DATABASE_URL when set (its schema is migrated down and up: use a scratch database), else
- * embedded PGlite in memory (then the database lives inside the measured process: its WebAssembly
- * memory is in Reclaim's RSS, and seeding happens in that process too).
+ * embedded PGlite in memory (then the database lives inside the end-to-end process: its
+ * WebAssembly memory is in that RSS, and seeding happens in that process too).
  */
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdtemp, rm, stat } from "node:fs/promises";
@@ -34,7 +37,8 @@ import { recordVersions } from "../src/db/repositories/history.repository.ts";
 import { refreshPlannerStatistics } from "../src/db/repositories/org-data.repository.ts";
 import { buildReports } from "../src/reports/build-report.ts";
 import { renderDormantChart } from "../src/reports/chart.ts";
-import { dormantHeaders } from "../src/reports/rows.ts";
+import { dormantCells, dormantHeaders, type DormantRow } from "../src/reports/rows.ts";
+import { writeWorkbook } from "../src/reports/workbook.ts";
 import { addImageToXlsx } from "../src/reports/zip-image.ts";
 import { fixedClock } from "../src/shared/clock.ts";
 import { silentLogger } from "../src/shared/log.ts";
@@ -208,41 +212,77 @@ interface CeilingResult {
 
 const DAY = 86_400_000;
 
-/** Rows shaped like the Dormant accounts sheet's for the seeded org (types and lengths). */
-function ceilingRow(i: number): (string | number | Date | null)[] {
+/** A row like the seeded org's in the Dormant accounts sheet (same columns, types, lengths). */
+function benchRow(i: number): DormantRow {
   const lastActive = PRODUCTS.map((p) => {
     if ((i + p.k) % 3 === 2) return null;
     const h = i * 13 + p.k * 37;
     const idle = h % 400 < 300 ? h % 90 : h % 400;
-    return idle > 380 ? "never" : new Date(NOW.getTime() - idle * DAY);
+    return idle > 380 ? ("never" as const) : new Date(NOW.getTime() - idle * DAY);
   });
-  return [
-    `User ${i}`,
-    `user${i}@bench.example`,
-    `acc-${String(i).padStart(7, "0")}`,
-    "atlassian",
-    "active",
-    "managed",
-    i % 5 === 0 ? "synced" : "",
-    i % 5 === 0 ? "yes" : "no",
-    ...lastActive,
-    (i * 13) % 400,
-    "180+ days",
-    "no",
-    new Date(NOW.getTime() - ((i * 7) % 900) * DAY),
-    i % 2 === 0 ? "jira-users (user)" : "",
-    "Jira Software — bench.atlassian.net, Confluence — bench-eu.atlassian.net",
-    i % 5 === 0 ? "change in the IdP" : "suspend",
-  ];
+  return {
+    name: `User ${i}`,
+    email: `user${i}@bench.example`,
+    accountId: `acc-${String(i).padStart(7, "0")}`,
+    accountType: "atlassian",
+    status: "active",
+    claimStatus: "managed",
+    managementSource: i % 5 === 0 ? "synced" : "",
+    idpSynced: i % 5 === 0,
+    lastActive,
+    daysIdle: (i * 13) % 400,
+    bucket: { label: "180+ days", colour: "red" },
+    neverActive: false,
+    addedToOrg: new Date(NOW.getTime() - ((i * 7) % 900) * DAY),
+    billableVia: i % 2 === 0 ? "jira-users (user)" : "",
+    dormantProducts: ["Jira Software — bench.atlassian.net", "Confluence — bench-eu.atlassian.net"],
+    action: i % 5 === 0 ? "change in the IdP" : "suspend",
+  };
+}
+
+const COLUMNS = PRODUCTS.map((p) => ({ productKey: p.key, resourceId: p.rid, header: p.name }));
+
+/**
+ * Reclaim's writers alone: both workbooks (with the finance copy and the chart) and the CSV,
+ * fed the generated rows in batches of 5,000 instead of the database's.
+ */
+async function runWriter(rows: number): Promise<ReclaimResult> {
+  const outDir = await mkdtemp(path.join(tmpdir(), "reclaim-bench-writer-"));
+  try {
+    const config = loadConfig({}, {}, "/nonexistent").report;
+    const summary = benchSummary();
+    const workbookPath = path.join(outDir, "writer.xlsx");
+    const t0 = performance.now();
+    await writeWorkbook({
+      workbookPath,
+      summary,
+      config,
+      reportId: 1,
+      dormant: {
+        csvPath: path.join(outDir, "writer.csv"),
+        columns: COLUMNS,
+        rows: async function* () {
+          for (let start = 0; start < rows; start += 5000) {
+            const batch: DormantRow[] = [];
+            for (let i = start; i < Math.min(rows, start + 5000); i++) batch.push(benchRow(i));
+            yield await Promise.resolve(batch);
+          }
+        },
+      },
+    });
+    await writeWorkbook({ workbookPath: path.join(outDir, "finance.xlsx"), summary, config });
+    const seconds = (performance.now() - t0) / 1000;
+    return { rows, seconds, workbookBytes: (await stat(workbookPath)).size, peakRss: peakRss() };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
 }
 
 async function runCeiling(rows: number): Promise<CeilingResult> {
   const outDir = await mkdtemp(path.join(tmpdir(), "reclaim-bench-ceiling-"));
   try {
     const file = path.join(outDir, "ceiling.xlsx");
-    const headers = dormantHeaders(
-      PRODUCTS.map((p) => ({ productKey: p.key, resourceId: p.rid, header: p.name })),
-    );
+    const headers = dormantHeaders(COLUMNS);
     const t0 = performance.now();
     const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
       filename: file,
@@ -255,7 +295,7 @@ async function runCeiling(rows: number): Promise<CeilingResult> {
     const ws = wb.addWorksheet("Dormant accounts");
     ws.addRow(headers).commit();
     for (let i = 0; i < rows; i++) {
-      ws.addRow(ceilingRow(i)).commit();
+      ws.addRow(dormantCells(benchRow(i))).commit();
       if (i % 5000 === 4999) await new Promise((resolve) => setImmediate(resolve));
     }
     ws.commit();
@@ -354,6 +394,8 @@ if (positionals[0] === "seed") {
   console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000 }));
 } else if (positionals[0] === "reclaim") {
   console.log(JSON.stringify(await runReclaim(Number(positionals[1]))));
+} else if (positionals[0] === "writer") {
+  console.log(JSON.stringify(await runWriter(Number(positionals[1]))));
 } else if (positionals[0] === "ceiling") {
   console.log(JSON.stringify(await runCeiling(Number(positionals[1]))));
 } else {
@@ -364,32 +406,37 @@ if (positionals[0] === "seed") {
     `database: ${postgres ? "Postgres (DATABASE_URL)" : "embedded PGlite (in the Reclaim process)"}; ${repeat} run(s) each, interleaved; medians`,
   );
   const lines: string[] = [];
-  let first: { rss: number } | undefined;
+  let first: { e2e: number; writer: number } | undefined;
+  const rate = (xs: ReclaimResult[]) => median(xs.map((x) => x.rows / x.seconds));
+  const rss = (xs: { peakRss: number }[]) => median(xs.map((x) => x.peakRss));
+  const n = (x: number) => Math.round(x).toLocaleString("en");
   for (const users of sizes.length ? sizes : [100_000, 1_000_000]) {
     if (postgres) {
       const seeded = child<{ seconds: number }>(["seed", String(users)]);
       console.error(`seeded ${users} users in ${seeded.seconds.toFixed(0)} s`);
     }
     const reclaim: ReclaimResult[] = [];
+    const writer: ReclaimResult[] = [];
     const ceiling: CeilingResult[] = [];
     for (let r = 0; r < repeat; r++) {
       reclaim.push(child<ReclaimResult>(["reclaim", String(users)]));
-      ceiling.push(child<CeilingResult>(["ceiling", String(reclaim[0]!.rows)]));
+      const rows = String(reclaim[0]!.rows);
+      writer.push(child<ReclaimResult>(["writer", rows]));
+      ceiling.push(child<CeilingResult>(["ceiling", rows]));
+      console.error(`${users} users, run ${r + 1}/${repeat} done`);
     }
-    const rows = reclaim[0]!.rows;
-    const rRate = median(reclaim.map((x) => x.rows / x.seconds));
-    const cRate = median(ceiling.map((x) => x.rows / x.seconds));
-    const rRss = median(reclaim.map((x) => x.peakRss));
-    const cRss = median(ceiling.map((x) => x.peakRss));
-    first ??= { rss: rRss };
+    const c = { rate: rate(ceiling), rss: rss(ceiling) };
+    const e = { rate: rate(reclaim), rss: rss(reclaim) };
+    const w = { rate: rate(writer), rss: rss(writer) };
+    first ??= { e2e: e.rss, writer: w.rss };
     const chart = median(ceiling.map((x) => x.chartSeconds));
     const copy = median(ceiling.map((x) => x.copySeconds));
     lines.push(
-      `| ${users.toLocaleString("en")} | ${rows.toLocaleString("en")} | ${Math.round(rRate).toLocaleString("en")} | ${Math.round(cRate).toLocaleString("en")} | **${(rRate / cRate).toFixed(2)}** (≥ 0.6) | ${mb(rRss)} | ${mb(cRss)} | **${(rRss / cRss).toFixed(2)}** (≤ 1.3) | ${(rRss / first.rss).toFixed(2)} | ${mb(reclaim[0]!.workbookBytes)} | ${(chart * 1000).toFixed(0)} ms / ${(copy * 1000).toFixed(0)} ms (${mb(ceiling[0]!.workbookBytes)}) |`,
+      `| ${n(users)} | ${n(reclaim[0]!.rows)} | ${n(c.rate)} | ${n(w.rate)} (**${(w.rate / c.rate).toFixed(2)}**) | ${n(e.rate)} (${(e.rate / c.rate).toFixed(2)}) | ${mb(c.rss)} | ${mb(w.rss)} (**${(w.rss / c.rss).toFixed(2)}**) | ${mb(e.rss)} (${(e.rss / c.rss).toFixed(2)}) | ${(w.rss / first.writer).toFixed(2)} / ${(e.rss / first.e2e).toFixed(2)} | ${mb(reclaim[0]!.workbookBytes)} | ${(chart * 1000).toFixed(0)} ms / ${(copy * 1000).toFixed(0)} ms |`,
     );
   }
   console.log(
-    "| users | dormant rows | Reclaim rows/s | ceiling rows/s | measured / ceiling | Reclaim peak RSS | ceiling peak RSS | measured / ceiling | RSS / smallest size | workbook | chart step / file copy |",
+    "| users | dormant rows | ceiling rows/s | writers rows/s (/ ceiling, goal ≥ 0.6) | end to end rows/s (/ ceiling) | ceiling peak RSS | writers peak RSS (/ ceiling, goal ≤ 1.3) | end to end peak RSS (/ ceiling) | peak RSS / smallest size (writers / end to end) | workbook | chart step / copying the file |",
   );
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const line of lines) console.log(line);
