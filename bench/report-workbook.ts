@@ -65,6 +65,11 @@ const PRODUCTS = [
 }));
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 const peakRss = () => process.resourceUsage().maxRSS * 1024;
+/** CPU seconds of this process (all threads): throughput that a busy machine distorts less. */
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 /** Seeds the org in SQL (generate_series), then records its history as a crawl's finalise does. */
 async function seed(database: ReclaimDatabase, users: number): Promise<void> {
@@ -160,6 +165,7 @@ async function withDatabase<T>(fn: (database: ReclaimDatabase) => Promise<T>): P
 interface ReclaimResult {
   rows: number;
   seconds: number;
+  cpuSeconds: number;
   workbookBytes: number;
   peakRss: number;
 }
@@ -185,13 +191,16 @@ async function runReclaim(users: number): Promise<ReclaimResult> {
         close: async () => {},
       };
       const t0 = performance.now();
+      const c0 = cpuSeconds();
       const [built] = await buildReports(runtime, { orgId: ORG });
       const seconds = (performance.now() - t0) / 1000;
+      const cpu = cpuSeconds() - c0;
       const rows = built!.summary.totals.dormantUsers;
       if (rows === 0) throw new Error("no dormant rows written: the bench measured nothing");
       return {
         rows,
         seconds,
+        cpuSeconds: cpu,
         workbookBytes: (await stat(built!.workbookPath)).size,
         peakRss: peakRss(),
       };
@@ -204,6 +213,7 @@ async function runReclaim(users: number): Promise<ReclaimResult> {
 interface CeilingResult {
   rows: number;
   seconds: number;
+  cpuSeconds: number;
   workbookBytes: number;
   peakRss: number;
   chartSeconds: number;
@@ -253,6 +263,7 @@ async function runWriter(rows: number): Promise<ReclaimResult> {
     const summary = benchSummary();
     const workbookPath = path.join(outDir, "writer.xlsx");
     const t0 = performance.now();
+    const c0 = cpuSeconds();
     await writeWorkbook({
       workbookPath,
       summary,
@@ -272,7 +283,14 @@ async function runWriter(rows: number): Promise<ReclaimResult> {
     });
     await writeWorkbook({ workbookPath: path.join(outDir, "finance.xlsx"), summary, config });
     const seconds = (performance.now() - t0) / 1000;
-    return { rows, seconds, workbookBytes: (await stat(workbookPath)).size, peakRss: peakRss() };
+    const cpu = cpuSeconds() - c0;
+    return {
+      rows,
+      seconds,
+      cpuSeconds: cpu,
+      workbookBytes: (await stat(workbookPath)).size,
+      peakRss: peakRss(),
+    };
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
@@ -284,6 +302,7 @@ async function runCeiling(rows: number): Promise<CeilingResult> {
     const file = path.join(outDir, "ceiling.xlsx");
     const headers = dormantHeaders(COLUMNS);
     const t0 = performance.now();
+    const c0 = cpuSeconds();
     const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
       filename: file,
       useStyles: true,
@@ -301,6 +320,7 @@ async function runCeiling(rows: number): Promise<CeilingResult> {
     ws.commit();
     await wb.commit();
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds() - c0;
     const workbookBytes = (await stat(file)).size;
     const rss = peakRss();
 
@@ -312,7 +332,15 @@ async function runCeiling(rows: number): Promise<CeilingResult> {
     const t2 = performance.now();
     await addImageToXlsx(copy, 1, png, { col: 0, row: 3, widthPx: 1000, heightPx: 420 });
     const chartSeconds = (performance.now() - t2) / 1000;
-    return { rows, seconds, workbookBytes, peakRss: rss, chartSeconds, copySeconds };
+    return {
+      rows,
+      seconds,
+      cpuSeconds: cpu,
+      workbookBytes,
+      peakRss: rss,
+      chartSeconds,
+      copySeconds,
+    };
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
@@ -381,8 +409,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { repeat: { type: "string", default: "1" } },
+  options: {
+    repeat: { type: "string", default: "1" },
+    /** Skip seeding and the end-to-end run: the writers and the ceiling only (no database). */
+    "writers-only": { type: "boolean", default: false },
+  },
 });
+/** Dormant rows per user in the seeded org (62,889 of 100,000), for --writers-only. */
+const DORMANT_SHARE = 0.62889;
 if (positionals[0] === "seed") {
   const users = Number(positionals[1]);
   const t0 = performance.now();
@@ -401,42 +435,55 @@ if (positionals[0] === "seed") {
 } else {
   const sizes = positionals.map(Number).filter((n) => n > 0);
   const repeat = Math.max(1, Number(values.repeat));
+  const endToEnd = !values["writers-only"];
   const postgres = Boolean(process.env.DATABASE_URL);
   console.log(
-    `database: ${postgres ? "Postgres (DATABASE_URL)" : "embedded PGlite (in the Reclaim process)"}; ${repeat} run(s) each, interleaved; medians`,
+    `end to end on ${endToEnd ? (postgres ? "Postgres (DATABASE_URL)" : "embedded PGlite (in the measured process)") : "(skipped)"}; ${repeat} run(s) each, interleaved; medians. rows/s by wall time, and per CPU second in brackets`,
   );
   const lines: string[] = [];
-  let first: { e2e: number; writer: number } | undefined;
-  const rate = (xs: ReclaimResult[]) => median(xs.map((x) => x.rows / x.seconds));
+  let first: { e2e?: number; writer: number } | undefined;
+  const rate = (xs: { rows: number; seconds: number }[]) =>
+    median(xs.map((x) => x.rows / x.seconds));
+  const cpuRate = (xs: { rows: number; cpuSeconds: number }[]) =>
+    median(xs.map((x) => x.rows / x.cpuSeconds));
   const rss = (xs: { peakRss: number }[]) => median(xs.map((x) => x.peakRss));
   const n = (x: number) => Math.round(x).toLocaleString("en");
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
   for (const users of sizes.length ? sizes : [100_000, 1_000_000]) {
-    if (postgres) {
+    if (endToEnd && postgres) {
       const seeded = child<{ seconds: number }>(["seed", String(users)]);
       console.error(`seeded ${users} users in ${seeded.seconds.toFixed(0)} s`);
     }
     const reclaim: ReclaimResult[] = [];
     const writer: ReclaimResult[] = [];
     const ceiling: CeilingResult[] = [];
+    let rows = Math.round(users * DORMANT_SHARE);
     for (let r = 0; r < repeat; r++) {
-      reclaim.push(child<ReclaimResult>(["reclaim", String(users)]));
-      const rows = String(reclaim[0]!.rows);
-      writer.push(child<ReclaimResult>(["writer", rows]));
-      ceiling.push(child<CeilingResult>(["ceiling", rows]));
+      if (endToEnd) {
+        reclaim.push(child<ReclaimResult>(["reclaim", String(users)]));
+        rows = reclaim[0]!.rows;
+      }
+      writer.push(child<ReclaimResult>(["writer", String(rows)]));
+      ceiling.push(child<CeilingResult>(["ceiling", String(rows)]));
       console.error(`${users} users, run ${r + 1}/${repeat} done`);
     }
-    const c = { rate: rate(ceiling), rss: rss(ceiling) };
-    const e = { rate: rate(reclaim), rss: rss(reclaim) };
-    const w = { rate: rate(writer), rss: rss(writer) };
-    first ??= { e2e: e.rss, writer: w.rss };
+    const c = { rate: rate(ceiling), cpu: cpuRate(ceiling), rss: rss(ceiling) };
+    const w = { rate: rate(writer), cpu: cpuRate(writer), rss: rss(writer) };
+    const e = endToEnd ? { rate: rate(reclaim), cpu: cpuRate(reclaim), rss: rss(reclaim) } : null;
+    first ??= { writer: w.rss, ...(e ? { e2e: e.rss } : {}) };
     const chart = median(ceiling.map((x) => x.chartSeconds));
     const copy = median(ceiling.map((x) => x.copySeconds));
+    const e2eRate = e
+      ? `${n(e.rate)} [${n(e.cpu)}] (**${ratio(e.rate, c.rate)}** [${ratio(e.cpu, c.cpu)}])`
+      : "–";
+    const e2eRss = e ? `${mb(e.rss)} (**${ratio(e.rss, c.rss)}**)` : "–";
+    const flat = `${ratio(w.rss, first.writer)}${e && first.e2e ? ` / ${ratio(e.rss, first.e2e)}` : ""}`;
     lines.push(
-      `| ${n(users)} | ${n(reclaim[0]!.rows)} | ${n(c.rate)} | ${n(w.rate)} (**${(w.rate / c.rate).toFixed(2)}**) | ${n(e.rate)} (${(e.rate / c.rate).toFixed(2)}) | ${mb(c.rss)} | ${mb(w.rss)} (**${(w.rss / c.rss).toFixed(2)}**) | ${mb(e.rss)} (${(e.rss / c.rss).toFixed(2)}) | ${(w.rss / first.writer).toFixed(2)} / ${(e.rss / first.e2e).toFixed(2)} | ${mb(reclaim[0]!.workbookBytes)} | ${(chart * 1000).toFixed(0)} ms / ${(copy * 1000).toFixed(0)} ms |`,
+      `| ${n(users)} | ${n(rows)} | ${n(c.rate)} [${n(c.cpu)}] | ${n(w.rate)} [${n(w.cpu)}] (**${ratio(w.rate, c.rate)}** [${ratio(w.cpu, c.cpu)}]) | ${e2eRate} | ${mb(c.rss)} | ${mb(w.rss)} (**${ratio(w.rss, c.rss)}**) | ${e2eRss} | ${flat} | ${mb(writer[0]!.workbookBytes)} | ${(chart * 1000).toFixed(0)} ms / ${(copy * 1000).toFixed(0)} ms |`,
     );
   }
   console.log(
-    "| users | dormant rows | ceiling rows/s | writers rows/s (/ ceiling, goal ≥ 0.6) | end to end rows/s (/ ceiling) | ceiling peak RSS | writers peak RSS (/ ceiling, goal ≤ 1.3) | end to end peak RSS (/ ceiling) | peak RSS / smallest size (writers / end to end) | workbook | chart step / copying the file |",
+    "| users | dormant rows | ceiling rows/s | writers rows/s (/ ceiling; goal ≥ 0.6) | end to end rows/s (/ ceiling) | ceiling peak RSS | writers peak RSS (/ ceiling; goal ≤ 1.3) | end to end peak RSS (/ ceiling) | peak RSS / smallest size (writers / end to end) | workbook | chart step / copying the file |",
   );
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const line of lines) console.log(line);

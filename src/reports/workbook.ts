@@ -8,7 +8,7 @@
  */
 import ExcelJS from "exceljs";
 import type { ReportConfig } from "../config/sections/report.ts";
-import { drawDormantChart } from "./chart.ts";
+import { drawDormantChart, type DormantChart } from "./chart.ts";
 import { dateTimeText } from "./formats.ts";
 import { writeAboutSheet } from "./sheets/about-sheet.ts";
 import type { SheetContext } from "./sheets/context.ts";
@@ -22,6 +22,17 @@ import { addImageToXlsx } from "./zip-image.ts";
 
 /** CSS px the workbook's chart is laid out for: panels side by side, one landscape page wide. */
 export const WORKBOOK_CHART_WIDTH = 900;
+
+/** A report's workbook and its finance copy show the same chart: it is drawn once. */
+const charts = new WeakMap<ReportSummary, { timeZone: string; chart: DormantChart }>();
+
+function chartFor(summary: ReportSummary, timeZone: string): DormantChart {
+  const cached = charts.get(summary);
+  if (cached?.timeZone === timeZone) return cached.chart;
+  const chart = chartFor(summary, timeZone);
+  charts.set(summary, { timeZone, chart });
+  return chart;
+}
 
 export interface WorkbookInput {
   workbookPath: string;
@@ -59,7 +70,7 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
     heading: `Reclaim — ${summary.orgName ?? summary.orgId} — data as of ${dateTimeText(summary.dataAsOf, timeZone)} (${timeZone})`,
     reportId: input.reportId,
   };
-  const chart = drawDormantChart(summary, { widthPx: WORKBOOK_CHART_WIDTH, timeZone });
+  const chart = chartFor(summary, timeZone);
   const placement = writeSummarySheet(ctx, chart);
   const count = input.dormant ? await writeDormantSheet(ctx, input.dormant) : 0;
   const layout = writeProductsSheet(ctx);
