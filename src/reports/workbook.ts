@@ -29,7 +29,7 @@ const charts = new WeakMap<ReportSummary, { timeZone: string; chart: DormantChar
 function chartFor(summary: ReportSummary, timeZone: string): DormantChart {
   const cached = charts.get(summary);
   if (cached?.timeZone === timeZone) return cached.chart;
-  const chart = chartFor(summary, timeZone);
+  const chart = drawDormantChart(summary, { widthPx: WORKBOOK_CHART_WIDTH, timeZone });
   charts.set(summary, { timeZone, chart });
   return chart;
 }
