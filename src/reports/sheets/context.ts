@@ -23,13 +23,15 @@ export interface SheetContext {
 
 /**
  * Adds and commits one row, giving cell i `styles[i]` (one style for all cells when a single
- * style is given; the default style where none is); returns the row's number.
+ * style is given; the default style where none is), with a page break after it when asked;
+ * returns the row's number.
  */
 export function addRow(
   ws: Worksheet,
   values: readonly ExcelJS.CellValue[],
   styles: Style | readonly (Style | undefined)[],
   heightPt?: number,
+  pageBreakAfter = false,
 ): number {
   const row = ws.addRow([...values]);
   values.forEach((_, i) => {
@@ -37,16 +39,29 @@ export function addRow(
     if (s !== undefined) styleCell(row.getCell(i + 1), s);
   });
   if (heightPt !== undefined) row.height = heightPt;
+  if (pageBreakAfter) row.addPageBreak();
   row.commit();
   return row.number;
 }
 
 /**
  * Writes `text` as lines of at most `widthUnits` (one row each, in column A), so that a long
- * note reads in full on screen and on paper without a merged or very tall cell.
+ * note reads in full on screen and on paper without a merged or very tall cell; returns the
+ * number of its last row.
  */
-export function addNote(ws: Worksheet, text: string, widthUnits: number, style: Style): void {
-  for (const line of wrapText(text, widthUnits)) addRow(ws, [line], style);
+export function addNote(
+  ws: Worksheet,
+  text: string,
+  widthUnits: number,
+  style: Style,
+  pageBreakAfter = false,
+): number {
+  const lines = wrapText(text, widthUnits);
+  let last = 0;
+  lines.forEach((line, i) => {
+    last = addRow(ws, [line], style, undefined, pageBreakAfter && i === lines.length - 1);
+  });
+  return last;
 }
 
 /** Row height in points for a cell of `text` wrapped at `widthUnits`. */
@@ -66,7 +81,7 @@ export function colLetter(n: number): string {
   return s;
 }
 
-/** "https://acme.atlassian.net/" → "acme.atlassian.net". */
-export function siteText(url: string | null, fallback = ""): string {
-  return url === null ? fallback : url.replace(/^https?:\/\//, "").replace(/\/+$/, "");
+/** "https://acme.atlassian.net/" → "acme.atlassian.net"; "—" for a product without a site. */
+export function siteText(url: string | null): string {
+  return url === null ? "—" : url.replace(/^https?:\/\//, "").replace(/\/+$/, "");
 }

@@ -44,7 +44,7 @@ export function writeSummarySheet(
   );
   const siteWidth = Math.max(
     16,
-    ...s.products.map((p) => textWidth(siteText(p.siteUrl, p.resourceId))),
+    ...s.products.map((p) => textWidth(siteText(p.siteUrl))),
     textWidth(`${cur} ${countText(Math.round(s.savings.projectedAnnual))}.00`, true) * 1.3,
   );
   const numberWidth = textWidth(countText(Math.max(0, s.totals.billableSeats)));
@@ -94,15 +94,7 @@ export function writeSummarySheet(
   for (const p of s.products) {
     addRow(
       ws,
-      [
-        p.label,
-        siteText(p.siteUrl, p.resourceId),
-        p.seats,
-        p.active,
-        p.grace,
-        p.dormant,
-        p.neverActive,
-      ],
+      [p.label, siteText(p.siteUrl), p.seats, p.active, p.grace, p.dormant, p.neverActive],
       counts,
     );
   }
@@ -127,19 +119,14 @@ export function writeSummarySheet(
 
   const unmatched = unmatchedKeysNote(s);
   if (unmatched !== null) addNote(ws, unmatched, textUnits, st.warning);
-  addNote(ws, pricesNote(s), textUnits, st.note);
-  addRow(ws, [], st.plain);
-
-  // The chart starts a page of its own, shrunk if it would not fit one page at this scale.
-  const spacer = ws.addRow([]);
-  spacer.addPageBreak();
-  spacer.commit();
+  // The chart starts a page of its own, after the last note.
+  const lastRow = addNote(ws, pricesNote(s), textUnits, st.note, true);
   const scale = (print.pageSetup.scale ?? 100) / 100;
   const fit = Math.min(1, PRINTABLE.landscape.heightPx / scale / (chart.heightPx + 8));
   ws.commit();
   return {
     // 0-based: the row after the break.
-    row: spacer.number,
+    row: lastRow,
     widthPx: Math.floor(chart.widthPx * fit),
     heightPx: Math.floor(chart.heightPx * fit),
   };
