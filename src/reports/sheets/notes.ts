@@ -34,8 +34,9 @@ export function pricesNote(summary: ReportSummary): string {
     );
   }
   if (list.length > 0) {
+    const all = list.length === summary.products.length;
     parts.push(
-      `${list.length} at Atlassian's list price in USD (Standard tier, monthly; not your contract's price: ${names(list)})`,
+      `${all ? "all " : ""}${list.length} at Atlassian's list price in USD (Standard tier, monthly), not your contract's price${all ? "" : `: ${names(list)}`}`,
     );
   }
   if (none.length > 0) {
