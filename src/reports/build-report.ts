@@ -26,6 +26,7 @@ import type { ReportConfig } from "../config/sections/report.ts";
 import { activityWindow } from "../rules/index.ts";
 import { etaTracker } from "../shared/eta.ts";
 import { buildSummary, isoWeek } from "./build-summary.ts";
+import { orgSlugs, reportBaseName } from "./file-names.ts";
 import { buildDormantRow, type DormantRow, type ProductColumn } from "./rows.ts";
 import type { ReportSummary } from "./summary.ts";
 import { writeWorkbook } from "./workbook.ts";
@@ -70,10 +71,6 @@ export function reportWindow(run: SucceededRun, config: ReportConfig): ReportWin
   return { ...activityWindow(run.finishedAt, config), orgId: run.orgId, runId: run.runId };
 }
 
-function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, "-");
-}
-
 export async function buildReports(
   runtime: Runtime,
   options: BuildReportsOptions = {},
@@ -104,7 +101,8 @@ export async function buildReports(
       );
     }
     await mkdir(outDir, { recursive: true });
-    return [await buildOne(runtime, run, outDir, options, true)];
+    const slugs = orgSlugs(await latestSucceededRuns(db));
+    return [await buildOne(runtime, run, outDir, options, slugs, true)];
   }
   const runs = await latestSucceededRuns(db, options.orgId);
   if (runs.length === 0) {
@@ -114,8 +112,9 @@ export async function buildReports(
     );
   }
   await mkdir(outDir, { recursive: true });
+  const slugs = orgSlugs(options.orgId === undefined ? runs : await latestSucceededRuns(db));
   const built: BuiltReport[] = [];
-  for (const run of runs) built.push(await buildOne(runtime, run, outDir, options));
+  for (const run of runs) built.push(await buildOne(runtime, run, outDir, options, slugs));
   return built;
 }
 
@@ -124,6 +123,7 @@ async function buildOne(
   run: SucceededRun,
   outDir: string,
   options: BuildReportsOptions,
+  slugs: ReadonlyMap<string, string>,
   fromHistory = false,
 ): Promise<BuiltReport> {
   const batchSize = options.batchSize ?? 5000;
@@ -149,9 +149,10 @@ async function buildOne(
     resourceId: p.resourceId,
     header: p.label,
   }));
+  const orgSlug = slugs.get(run.orgId) ?? orgSlugs([run]).get(run.orgId)!;
   const base = fromHistory
-    ? `reclaim-${safeName(run.orgId)}-${run.finishedAt.toISOString().slice(0, 10)}-run${run.runId}`
-    : `reclaim-${safeName(run.orgId)}-${generatedAt.toISOString().slice(0, 10)}`;
+    ? reportBaseName(orgSlug, run.finishedAt, config.timezone, run.runId)
+    : reportBaseName(orgSlug, generatedAt, config.timezone);
   const workbookPath = path.join(outDir, `${base}.xlsx`);
   const csvPath = path.join(outDir, `${base}.csv`);
   const financePath = path.join(outDir, `${base}-finance.xlsx`);

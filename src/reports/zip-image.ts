@@ -1,17 +1,23 @@
 /**
  * exceljs's streaming WorksheetWriter cannot add images, so the chart is added afterwards: the
- * streamed workbook is copied entry by entry into a new zip (yauzl reads, yazl writes), with the
- * few small parts that change (one sheet's XML and rels, the content types) edited on the way and
- * the drawing and picture added. Large entries (the Dormant accounts sheet) are streamed through,
- * never held in memory, so the copy costs time in proportion to the workbook but no memory.
+ * streamed workbook is copied into a new zip with @zip.js/zip.js, whose appendZip copies every
+ * entry that does not change as it is (its compressed bytes, never inflated or deflated again),
+ * while the few small parts that do change (one sheet's XML and rels, the content types) are
+ * replaced and the drawing and picture added. The copy costs about what copying the file costs,
+ * and no memory: the source is read lazily from disk (fs.openAsBlob).
  */
-import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { createWriteStream, openAsBlob } from "node:fs";
 import { rename, rm } from "node:fs/promises";
-import type { Readable } from "node:stream";
-import { buffer } from "node:stream/consumers";
-import { pipeline } from "node:stream/promises";
-import yauzl from "yauzl";
-import yazl from "yazl";
+import { Writable } from "node:stream";
+import {
+  BlobReader,
+  TextReader,
+  TextWriter,
+  Uint8ArrayReader,
+  ZipReader,
+  ZipWriter,
+} from "@zip.js/zip.js";
 export interface ImageAnchor {
   /** 0-based column and row of the top-left corner. */
   col: number;
@@ -32,7 +38,19 @@ const DRAWING_RELS = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 const REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing";
 
-/** Adds `png` as a picture on worksheet `sheetIndex` (1-based, i.e. xl/worksheets/sheetN.xml). */
+/**
+ * zip.js runs its codecs in this thread (a worker would only add start-up cost here), and puts
+ * sizes in the local headers of what it adds: SheetJS misreads its data descriptors.
+ */
+const ZIP_OPTIONS = { useWebWorkers: false, dataDescriptor: false } as const;
+
+const name = (fileName: string) => fileName.replace(/^\/+/, "");
+
+/**
+ * Adds `png` as a picture on worksheet `sheetIndex` (1-based, i.e. xl/worksheets/sheetN.xml),
+ * replacing `file` only once the new one is complete. Throws when the file is not a workbook
+ * with that sheet or cannot be read or written; the temporary file is removed then.
+ */
 export async function addImageToXlsx(
   file: string,
   sheetIndex: number,
@@ -41,56 +59,46 @@ export async function addImageToXlsx(
 ): Promise<void> {
   const sheetPath = `xl/worksheets/sheet${sheetIndex}.xml`;
   const relsPath = `xl/worksheets/_rels/sheet${sheetIndex}.xml.rels`;
+  const typesPath = "[Content_Types].xml";
   const tmp = `${file}.tmp`;
-  const source = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false });
-  const target = new yazl.ZipFile();
-  const written = pipeline(target.outputStream, createWriteStream(tmp));
+  const source = await openAsBlob(file);
+  const reader = new ZipReader(new BlobReader(source), ZIP_OPTIONS);
+  let out: ReturnType<typeof createWriteStream> | undefined;
   try {
-    let sawSheet = false;
-    let sawRels = false;
-    for await (const entry of source.eachEntry()) {
-      const name = entry.fileName.replace(/^\/+/, "");
-      const open = () => source.openReadStreamPromise(entry);
-      if (name === sheetPath) {
-        sawSheet = true;
-        target.addBuffer(Buffer.from(withDrawing(await text(open()))), name);
-      } else if (name === relsPath) {
-        sawRels = true;
-        target.addBuffer(Buffer.from(withDrawingRel(await text(open()))), name);
-      } else if (name === "[Content_Types].xml") {
-        target.addBuffer(Buffer.from(withDrawingTypes(await text(open()))), name);
-      } else if (entry.fileName.endsWith("/")) {
-        target.addEmptyDirectory(name);
-      } else {
-        // Lazy: yazl opens each stream only when it is that entry's turn to be written.
-        target.addReadStreamLazy(name, (cb) => {
-          open().then(
-            (stream) => cb(null, stream),
-            (error: unknown) => cb(error, undefined as unknown as Readable),
-          );
-        });
-      }
+    const entries = new Map((await reader.getEntries()).map((e) => [name(e.filename), e]));
+    const text = async (path: string): Promise<string | undefined> => {
+      const entry = entries.get(path);
+      return entry && !entry.directory ? entry.getData(new TextWriter()) : undefined;
+    };
+    const sheet = await text(sheetPath);
+    const types = await text(typesPath);
+    if (sheet === undefined || types === undefined) {
+      throw new Error(`${file} is not a workbook with ${sheetPath}`);
     }
-    if (!sawSheet) throw new Error(`workbook has no ${sheetPath}`);
-    if (!sawRels) target.addBuffer(Buffer.from(withDrawingRel(EMPTY_RELS)), relsPath);
-    target.addBuffer(png, "xl/media/image1.png", { compress: false });
-    target.addBuffer(Buffer.from(drawingXml(anchor)), "xl/drawings/drawing1.xml");
-    target.addBuffer(Buffer.from(DRAWING_RELS), "xl/drawings/_rels/drawing1.xml.rels");
-    target.end();
-    await written;
+    const replaced = new Map([
+      [sheetPath, withDrawing(sheet)],
+      [relsPath, withDrawingRel((await text(relsPath)) ?? EMPTY_RELS)],
+      [typesPath, withDrawingTypes(types)],
+    ]);
+    out = createWriteStream(tmp);
+    const writer = new ZipWriter(Writable.toWeb(out), ZIP_OPTIONS);
+    await writer.appendZip(new BlobReader(source), {
+      filter: (entry) => !replaced.has(name(entry.filename)),
+    });
+    for (const [path, xml] of replaced) await writer.add(path, new TextReader(xml));
+    await writer.add("xl/media/image1.png", new Uint8ArrayReader(png), { level: 0 });
+    await writer.add("xl/drawings/drawing1.xml", new TextReader(drawingXml(anchor)));
+    await writer.add("xl/drawings/_rels/drawing1.xml.rels", new TextReader(DRAWING_RELS));
+    await writer.close();
+    if (!out.closed) await once(out, "close");
     await rename(tmp, file);
   } catch (error) {
-    target.outputStream.resume();
-    await written.catch(() => undefined);
+    out?.destroy();
     await rm(tmp, { force: true });
     throw error;
   } finally {
-    source.close();
+    await reader.close();
   }
-}
-
-async function text(stream: Promise<Readable>): Promise<string> {
-  return (await buffer(await stream)).toString("utf8");
 }
 
 const DRAWING_REL_ID = "rIdReclaimChart";

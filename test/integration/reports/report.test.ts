@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import ExcelJS from "exceljs";
 import JSZip from "jszip";
 import { sql } from "kysely";
@@ -8,6 +9,7 @@ import type { ReclaimDatabase } from "../../../src/db/connect.ts";
 import { createAtlassianClient } from "../../../src/atlassian/client.ts";
 import { suspendUser } from "../../../src/atlassian/user-access.ts";
 import { buildReports, type BuiltReport } from "../../../src/reports/build-report.ts";
+import { slug } from "../../../src/reports/file-names.ts";
 import { BUCKET_FILLS } from "../../../src/reports/model.ts";
 import { idleBucket } from "../../../src/rules/index.ts";
 import { fixedClock } from "../../../src/shared/clock.ts";
@@ -111,6 +113,13 @@ describeEachBackend("dormant-account report", (backend) => {
       "About",
     ]);
     expect(report.workbookPath).toMatch(/reclaim-.+-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    // Named by the org's name, not its id.
+    expect(report.summary.orgName).toBeTruthy();
+    expect(path.basename(report.workbookPath)).toBe(
+      `reclaim-${slug(report.summary.orgName!)}-${report.summary.generatedAt.slice(0, 10)}.xlsx`,
+    );
+    expect(report.workbookPath).not.toContain(report.orgId);
+    expect(report.financeWorkbookPath).toMatch(/-finance\.xlsx$/);
     const run = await database.db
       .selectFrom("report_runs")
       .selectAll()
