@@ -343,11 +343,16 @@ export interface DormantUserRow {
 }
 
 /**
- * Billable users with at least one dormant seat, after `after` in account-id order. The
- * bound is repeated inside the EXISTS so both index scans start at it: each keyset batch then
- * costs the same however far into the org it is, instead of rescanning from the start.
+ * Billable users with at least one dormant seat, in account-id order after `after` (and up
+ * to `upTo`, inclusive, when given). The bounds are repeated inside the EXISTS so both index
+ * scans start at them.
  */
-function dormantUsersQuery(db: Db, w: ReportWindow, after: string | null = null) {
+function dormantUsersQuery(
+  db: Db,
+  w: ReportWindow,
+  after: string | null = null,
+  upTo: string | null = null,
+) {
   let query = db
     .selectFrom(usersAt(w))
     .where(billableSql("u"))
@@ -359,10 +364,33 @@ function dormantUsersQuery(db: Db, w: ReportWindow, after: string | null = null)
         .whereRef("d.account_id", "=", "u.account_id")
         .where(activitySql.isDormant("d.last_active_at", "u.added_to_org", w));
       if (after !== null) dormant = dormant.where("d.account_id", ">", after);
+      if (upTo !== null) dormant = dormant.where("d.account_id", "<=", upTo);
       return eb.exists(dormant);
     });
   if (after !== null) query = query.where("u.account_id", ">", after);
+  if (upTo !== null) query = query.where("u.account_id", "<=", upTo);
   return query;
+}
+
+/** Users scanned per step of a batch: a bounded range of the history's index. */
+const SCAN_CHUNK = 5000;
+
+/**
+ * The account id `n` users after `after` in the org's history at the window's run, or null
+ * when fewer remain. Walks the primary key in order, so it costs `n` index entries.
+ */
+async function accountIdAfter(
+  db: Db,
+  w: ReportWindow,
+  after: string | null,
+  n: number,
+): Promise<string | null> {
+  const { rows } = await sql<{ account_id: string }>`
+    select account_id from user_versions
+    where org_id = ${w.orgId} and ${validAt(w.runId)}
+      ${after === null ? sql`` : sql`and account_id > ${after}`}
+    order by account_id offset ${n - 1} limit 1`.execute(db);
+  return rows[0]?.account_id ?? null;
 }
 
 /** Rows of the Dormant accounts sheet: billable users with at least one dormant seat. */
@@ -373,14 +401,37 @@ export async function dormantUserCount(db: Db, w: ReportWindow): Promise<number>
   return Number(row?.n ?? 0);
 }
 
-/** One keyset batch of billable users with a dormant seat, with their products and groups. */
+/**
+ * One keyset batch (at most `limit`, in account-id order after `after`) of billable users
+ * with a dormant seat, with their products and groups. The org is scanned in bounded ranges
+ * of its history's index, so every batch costs the same however deep into the org it is: a
+ * single open-ended query let the planner (which cannot estimate the rules' combined
+ * selectivity) scan and sort everything after `after` for every batch.
+ */
 export async function dormantUsersBatch(
   db: Db,
   w: ReportWindow,
   after: string | null,
   limit: number,
 ): Promise<DormantUserRow[]> {
-  const users = await dormantUsersQuery(db, w, after)
+  const out: DormantUserRow[] = [];
+  let from = after;
+  for (;;) {
+    const upTo = await accountIdAfter(db, w, from, SCAN_CHUNK);
+    out.push(...(await dormantUsersIn(db, w, from, upTo, limit - out.length)));
+    if (upTo === null || out.length >= limit) return out;
+    from = upTo;
+  }
+}
+
+async function dormantUsersIn(
+  db: Db,
+  w: ReportWindow,
+  after: string | null,
+  upTo: string | null,
+  limit: number,
+): Promise<DormantUserRow[]> {
+  const users = await dormantUsersQuery(db, w, after, upTo)
     .select([
       "u.account_id",
       "u.email",
@@ -402,6 +453,10 @@ export async function dormantUsersBatch(
   const [products, groups] = await Promise.all([
     db
       .selectFrom(productsAt(w, "p"))
+      // The range as well as the list: the planner then walks the index over that range only,
+      // instead of scanning every version of the org for each batch.
+      .where("p.account_id", ">=", ids[0]!)
+      .where("p.account_id", "<=", ids[ids.length - 1]!)
       .where("p.account_id", "in", ids)
       .select(["p.account_id", "p.product_key", "p.resource_id", "p.last_active_at"])
       .orderBy("p.account_id")
@@ -459,6 +514,7 @@ async function groupsOf(
            gg.resource_id, gg.role, gg.product_key
     from (select account_id, group_id from user_group_versions
           where org_id = ${w.orgId} and ${validAt(w.runId)}
+            and account_id >= ${accountIds[0]} and account_id <= ${accountIds[accountIds.length - 1]}
             and account_id in (${sql.join(accountIds)})) m
     join (select group_id, name, management_source from group_versions
           where org_id = ${w.orgId} and ${validAt(w.runId)}) g on g.group_id = m.group_id
