@@ -11,6 +11,7 @@ import { crawlCommand } from "./commands/crawl.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { emailCommand } from "./commands/email.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { policyCommand } from "./commands/policy.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { simulatorCommand } from "./commands/simulator.ts";
@@ -52,6 +53,7 @@ program.addCommand(emailCommand());
 program.addCommand(simulatorCommand());
 program.addCommand(migrateCommand());
 program.addCommand(configCommand());
+program.addCommand(policyCommand());
 
 try {
   await program.parseAsync(process.argv);

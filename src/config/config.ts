@@ -9,6 +9,7 @@ import { z } from "zod";
 import { crawlSectionSchema, type CrawlConfig } from "./sections/crawl.ts";
 import { emailAddress, emailSectionSchema, type EmailConfig } from "./sections/email.ts";
 import { reportSectionSchema, type ReportConfig } from "./sections/report.ts";
+import { policySectionSchema, type PolicyConfig } from "./sections/policy.ts";
 import { describeDatabaseUrl, redactSecret, redactUrl } from "./redact.ts";
 
 export const DEFAULT_API_URL = "https://api.atlassian.com";
@@ -33,6 +34,7 @@ export interface Config {
   report: ReportConfig;
   email: EmailConfig;
   crawl: CrawlConfig;
+  policy: PolicyConfig;
   /** The config file that was read, if any. */
   configFile?: string | undefined;
 }
@@ -83,6 +85,7 @@ const fileSchema = z
     report: reportSectionSchema,
     email: emailSectionSchema,
     crawl: crawlSectionSchema,
+    policy: policySectionSchema,
   })
   .strict();
 
@@ -178,6 +181,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
       ...f.crawl,
       strategy: (strategy as CrawlConfig["strategy"] | undefined) ?? f.crawl.strategy,
     },
+    policy: f.policy,
     configFile:
       file === undefined
         ? undefined

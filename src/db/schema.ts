@@ -8,6 +8,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { EmailTables } from "./tables/email.ts";
 import type { ReportTables } from "./tables/reports.ts";
+import type { PolicyTables } from "./tables/policy.ts";
 
 /** jsonb: read as T, written as a JSON string (node-postgres would turn arrays into PG arrays). */
 export type Json<T> = ColumnType<T, string, string>;
@@ -224,7 +225,7 @@ export interface CrawlUserChecksTable {
 }
 
 /** Every table. Feature-owned tables are declared in ./tables/ and merged here. */
-export interface Database extends ReportTables, EmailTables {
+export interface Database extends ReportTables, EmailTables, PolicyTables {
   orgs: OrgsTable;
   crawl_runs: CrawlRunsTable;
   crawl_errors: CrawlErrorsTable;
