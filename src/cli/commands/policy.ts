@@ -3,11 +3,22 @@
  * formatting lives here; the work is in src/policy.
  */
 import { userInfo } from "node:os";
+import path from "node:path";
 import { Command } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
+import { getPlan } from "../../db/repositories/policy-plans.repository.ts";
+import { createMailTransport } from "../../email/transport.ts";
+import { applyPlan, type ApplyResult } from "../../policy/apply/apply-plan.ts";
+import { atlassianPolicyApi } from "../../policy/apply/atlassian-policy-api.ts";
+import { approvePlan, type Approval } from "../../policy/approve.ts";
+import { listAudit, type AuditRecord } from "../../policy/audit.ts";
+import { PolicyRefusal } from "../../policy/errors.ts";
+import { clientFor, orgConfigFor } from "../../policy/org-client.ts";
 import type { BuiltPlan } from "../../policy/plan/build-plan.ts";
 import { planOrgs } from "../../policy/plan/plan-orgs.ts";
-import { configFor, EXIT_FAILURE } from "../context.ts";
+import { csvLine } from "../../reports/csv.ts";
+import { configFor, EXIT_FAILURE, parsePositiveInt, untilInterrupted } from "../context.ts";
+import { progressPrinter } from "../progress.ts";
 
 /** Who is acting: `--by`, else the OS user. */
 export function actorOf(by: string | undefined): string {
@@ -34,6 +45,9 @@ Nothing changes in your org until a plan is approved and applied:
 Rules, caps and exclusions live in the config file under "policy".`,
     );
   policy.addCommand(planCommand());
+  policy.addCommand(approveCommand());
+  policy.addCommand(applyCommand());
+  policy.addCommand(auditCommand());
   return policy;
 }
 
@@ -137,4 +151,223 @@ export function describePlan(p: BuiltPlan): string {
       `  next: reclaim policy approve ${p.planId}${s.warnDays > 0 ? ` (emails the users; apply after ${s.warnDays} days)` : ""}, then reclaim policy apply ${p.planId}`,
     );
   return lines.join("\n");
+}
+
+function approveCommand(): Command {
+  return new Command("approve")
+    .description(
+      "record the approval of a plan (who and when); warns its users when policy.warnDays > 0",
+    )
+    .argument("<plan>", "plan id", parsePositiveInt("PLAN"))
+    .option("--by <name>", "who approves (default: the OS user)")
+    .addHelpText(
+      "after",
+      `
+Approval is a step of its own, recorded with the plan: \`apply\` refuses a plan nobody
+approved. With policy.warnDays > 0 (default 7) every user in the plan gets one email now
+(SMTP_URL, or .eml files in reports/outbox/) naming the product, their last activity, the
+date of the action and whom to contact (policy.warning.contact); the plan can be applied
+only after that date, and users active in the meantime are dropped from it.`,
+    )
+    .action(async (planId: number, opts: { by?: string }, command: Command) => {
+      const config = configFor(command);
+      const approval = await withRuntime(config, async (runtime) => {
+        const transport = createMailTransport(
+          config.smtpUrl,
+          path.join(config.reportsDir, "outbox"),
+        );
+        try {
+          return await approvePlan(
+            { db: runtime.database.db, clock: runtime.clock, log: runtime.log, transport },
+            { policy: config.policy, from: config.email.from },
+            { planId, by: actorOf(opts.by), kind: "manual" },
+          );
+        } finally {
+          transport.close();
+        }
+      });
+      console.log(describeApproval(approval));
+      if (approval.warnings.some((w) => w.status === "failed")) process.exitCode = EXIT_FAILURE;
+    });
+}
+
+export function describeApproval(a: Approval): string {
+  const lines = [
+    `plan ${a.planId} approved by ${a.approvedBy} at ${a.approvedAt.toISOString()} (${a.approval})`,
+  ];
+  if (a.warnUntil === null)
+    lines.push(`  no warning period: apply with \`reclaim policy apply ${a.planId}\``);
+  else {
+    const sent = a.warnings.filter((w) => w.status === "sent" || w.status === "written").length;
+    lines.push(
+      `  warned ${sent} of ${a.warnings.length} users; apply on or after ${a.warnUntil.toISOString()} with \`reclaim policy apply ${a.planId}\``,
+    );
+    for (const w of a.warnings.filter((x) => x.status === "failed" || x.status === "skipped"))
+      lines.push(`  warning to ${w.recipient ?? w.accountId} ${w.status}: ${w.detail ?? ""}`);
+  }
+  return lines.join("\n");
+}
+
+function applyCommand(): Command {
+  return new Command("apply")
+    .description("make the writes of an approved plan, re-reading each user live first")
+    .argument("<plan>", "plan id", parsePositiveInt("PLAN"))
+    .option("--by <name>", "who applies, for the audit (default: the OS user)")
+    .option("--retry-failed", "try the actions that failed in an earlier run again")
+    .addHelpText(
+      "after",
+      `
+Refused (exit 1) for a plan that is not approved, before the end of its warning period,
+when the org's latest crawl is stale (policy.maxDataAgeHours), incomplete or failed, and
+while another apply or undo of the org runs (here or on another machine).
+Users a later crawl saw active are dropped. Right before acting, each user's last-active
+dates and role assignments are read live: anyone active since the crawl, or whose access
+changed, is skipped with the reason. Each action ends done, skipped (why) or failed (the
+API's answer); the run stops after policy.stopAfterFailures failures. Every write is
+audited before and after (\`reclaim policy audit\`). Running it again does nothing new;
+a run that was killed resumes without repeating a write.`,
+    )
+    .action(
+      async (planId: number, opts: { by?: string; retryFailed?: boolean }, command: Command) => {
+        const config = configFor(command);
+        const result = await withRuntime(config, async (runtime) => {
+          const plan = await getPlan(runtime.database.db, planId);
+          if (plan === undefined)
+            throw new PolicyRefusal(`there is no plan ${planId}: see \`reclaim policy plan\``);
+          const client = clientFor(config, orgConfigFor(config, plan.org_id));
+          const progress = progressPrinter();
+          try {
+            return await untilInterrupted((signal) =>
+              applyPlan(
+                {
+                  db: runtime.database.db,
+                  api: atlassianPolicyApi(client, plan.org_id),
+                  clock: runtime.clock,
+                  log: runtime.log,
+                },
+                {
+                  planId,
+                  actor: actorOf(opts.by),
+                  policy: config.policy,
+                  retryFailed: opts.retryFailed ?? false,
+                  signal,
+                  onProgress: (p) =>
+                    progress.update({
+                      orgId: plan.org_id,
+                      phase: `apply plan ${p.planId}`,
+                      done: p.done,
+                      total: p.total,
+                    }),
+                },
+              ),
+            );
+          } finally {
+            progress.end();
+          }
+        });
+        console.log(describeApply(result));
+        if (result.stopped !== undefined || result.outcomes.some((o) => o.state === "failed"))
+          process.exitCode = EXIT_FAILURE;
+      },
+    );
+}
+
+export function describeApply(r: ApplyResult): string {
+  const lines = r.outcomes.map(
+    (o) =>
+      `  ${o.state.padEnd(8)} ${o.kind} ${o.productKey} ${o.accountId}${o.outcome ? `: ${o.outcome}` : ""}`,
+  );
+  const counts = Object.entries(r.counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
+  lines.unshift(
+    `plan ${r.planId} (${r.orgId}): ${r.status}; ${r.writes} writes this run; actions: ${counts || "none"}` +
+      (r.outcomes.length === 0 ? "; nothing left to do" : ""),
+  );
+  if (r.stopped !== undefined) lines.push(`  ${r.stopped}`);
+  return lines.join("\n");
+}
+
+function auditCommand(): Command {
+  return new Command("audit")
+    .description("print the audit log: every write, before and after")
+    .option("--plan <id>", "only this plan", parsePositiveInt("--plan"))
+    .option("--csv", "as CSV, with request and response bodies and the states before/after")
+    .addHelpText(
+      "after",
+      `
+Each write made by apply or undo has a "before" row (actor, plan, rule, target, the request:
+method, path and body, the state read before) written before it is sent, and an "after" row
+(the response status and body, the state read after, the outcome). The API key is never
+part of it.`,
+    )
+    .action(async (opts: { plan?: number; csv?: boolean }, command: Command) => {
+      const config = configFor(command);
+      const rows = await withRuntime(config, (runtime) =>
+        listAudit(runtime.database.db, opts.plan),
+      );
+      if (opts.csv) {
+        process.stdout.write(csvLine(AUDIT_HEADERS));
+        for (const r of rows) process.stdout.write(csvLine(auditCells(r)));
+        return;
+      }
+      if (rows.length === 0) console.log("no writes recorded");
+      for (const r of rows) console.log(describeAudit(r));
+    });
+}
+
+const AUDIT_HEADERS = [
+  "audit_id",
+  "at",
+  "org_id",
+  "plan_id",
+  "action_id",
+  "step_id",
+  "phase",
+  "moment",
+  "actor",
+  "rule",
+  "account_id",
+  "op",
+  "method",
+  "path",
+  "request_body",
+  "response_status",
+  "response_body",
+  "state",
+  "outcome",
+  "error",
+];
+
+function auditCells(r: AuditRecord) {
+  const j = (v: unknown) => (v === null || v === undefined ? "" : JSON.stringify(v));
+  return [
+    r.auditId,
+    r.at,
+    r.orgId,
+    r.planId,
+    r.actionId,
+    r.stepId,
+    r.phase,
+    r.moment,
+    r.actor,
+    r.rule,
+    r.accountId,
+    r.op,
+    r.request.method,
+    r.request.path,
+    j(r.request.body),
+    r.responseStatus,
+    j(r.responseBody),
+    j(r.state),
+    r.outcome,
+    r.error,
+  ];
+}
+
+export function describeAudit(r: AuditRecord): string {
+  const head = `${r.at.toISOString()} plan ${r.planId} action ${r.actionId} ${r.phase} ${r.moment.padEnd(6)} ${r.actor} ${r.rule} ${r.op} ${r.accountId}`;
+  const req = `${r.request.method} ${r.request.path}${r.request.body !== undefined ? ` ${JSON.stringify(r.request.body)}` : ""}`;
+  if (r.moment === "before") return `${head}\n    → ${req}  state ${JSON.stringify(r.state)}`;
+  return `${head}\n    ← ${r.responseStatus ?? "-"} ${r.outcome ?? ""}${r.error ? ` ${r.error}` : ""}  state ${JSON.stringify(r.state)}`;
 }

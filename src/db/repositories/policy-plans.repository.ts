@@ -301,3 +301,35 @@ export async function actionStateCounts(
     .execute();
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
+
+/** Some users' last activity per product as of a succeeded run (from the history). */
+export async function activityAt(
+  db: Db,
+  orgId: string,
+  runId: number,
+  accountIds: readonly string[],
+): Promise<Map<string, { productKey: string; resourceId: string; lastActiveAt: Date | null }[]>> {
+  const out = new Map<
+    string,
+    { productKey: string; resourceId: string; lastActiveAt: Date | null }[]
+  >();
+  if (accountIds.length === 0) return out;
+  const { rows } = await sql<{
+    account_id: string;
+    product_key: string;
+    resource_id: string;
+    last_active_at: Date | null;
+  }>`select account_id, product_key, resource_id, last_active_at from user_product_versions
+     where org_id = ${orgId} and ${validAt(runId)}
+       and account_id in (${sql.join([...accountIds])})`.execute(db);
+  for (const r of rows) {
+    const list = out.get(r.account_id) ?? [];
+    list.push({
+      productKey: r.product_key,
+      resourceId: r.resource_id,
+      lastActiveAt: r.last_active_at === null ? null : new Date(r.last_active_at),
+    });
+    out.set(r.account_id, list);
+  }
+  return out;
+}
