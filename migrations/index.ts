@@ -9,6 +9,7 @@ import * as emailDeliveries from "./2026-11-28T02-email-deliveries.ts";
 import * as crawlUserChecks from "./2026-11-28T03-crawl-user-checks.ts";
 import * as userDirectRoles from "./2026-12-01T04-user-direct-roles.ts";
 import * as groupHistoryAndStats from "./2026-12-01T05-group-history-and-stats.ts";
+import * as oneRunningCrawl from "./2026-12-01T06-one-running-crawl.ts";
 import * as policy from "./2026-12-01T20-policy.ts";
 
 export const migrations: Record<string, Migration> = {
@@ -18,5 +19,6 @@ export const migrations: Record<string, Migration> = {
   "2026-11-28T03-crawl-user-checks": crawlUserChecks,
   "2026-12-01T04-user-direct-roles": userDirectRoles,
   "2026-12-01T05-group-history-and-stats": groupHistoryAndStats,
+  "2026-12-01T06-one-running-crawl": oneRunningCrawl,
   "2026-12-01T20-policy": policy,
 };

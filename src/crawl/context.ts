@@ -37,9 +37,16 @@ export interface CrawlContext {
   catalog?: ProductCatalog;
 }
 
+/** The process crawling a run; `token` tells two claims by one process apart. */
+export interface RunOwner {
+  pid: number;
+  host: string;
+  token: string;
+}
+
 /** Where a run stands; stored in crawl_runs.checkpoint. */
 export interface Checkpoint {
-  owner: { pid: number; host: string };
+  owner: RunOwner;
   catalogDone: boolean;
   /** Cursor of the next users/search page; undefined before the first page. */
   usersCursor?: string | undefined;

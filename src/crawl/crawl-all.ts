@@ -11,7 +11,10 @@ import { crawlOrg, CrawlError, type CrawlOrgResult } from "./crawl-org.ts";
 import { RequestMeter } from "./metrics.ts";
 
 export interface CrawlAllOptions {
+  /** Given explicitly (a flag): an unfinished run with another strategy is given up. */
   strategy?: CrawlStrategy;
+  /** Give up unfinished runs and start anew (`--restart`). */
+  restart?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: CrawlProgress) => void;
   /** Extra client settings (tests and the demo scale the rate limits with the simulator). */
@@ -59,10 +62,22 @@ async function crawlOne(
     onRequest: meter.record,
   });
   const result = await crawlOrg(
-    { db: runtime.database.db, client, meter, clock: runtime.clock, log: runtime.log },
+    {
+      db: runtime.database.db,
+      client,
+      meter,
+      clock: runtime.clock,
+      log: runtime.log,
+      databaseLocation: runtime.database.location,
+    },
     {
       orgId: org.orgId,
       strategy: options.strategy ?? config.crawl.strategy,
+      strategyGiven: options.strategy !== undefined,
+      restart: options.restart ?? false,
+      leaseMs: config.crawl.leaseSeconds * 1000,
+      maxResumeAgeMs: config.crawl.maxResumeAgeHours * 3_600_000,
+      databaseRetryMs: config.crawl.databaseRetrySeconds * 1000,
       concurrency: config.crawl.concurrency,
       crossCheckSample: config.crawl.crossCheckSample,
       lastActivePerMinute: config.crawl.lastActivePerMinute,

@@ -1,33 +1,34 @@
 /**
- * Crawls one org into the database: catalog → users → per-user reads → finalise. A run is
- * claimed first: an unfinished run whose process is gone is resumed from its checkpoint; a
- * run still owned by a live process makes this crawl refuse to start.
+ * Crawls one org into the database: catalog → users → per-user reads → finalise. The run is
+ * claimed first (run-claim.ts): an unfinished run — killed, failed or incomplete — is resumed
+ * from its checkpoint; a run held by a live crawl makes this one refuse to start. While it
+ * works the crawl keeps its lease (a heartbeat) and stops if another process takes it over.
+ * When the database goes away for a moment the crawl waits, reloads its checkpoint and goes
+ * on; when it stays away, the crawl stops at its checkpoint and resumes next time.
  */
-import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { discoverOrgId, getOrg, type AtlassianClient } from "../atlassian/index.ts";
 import type { CrawlStrategy } from "../config/sections/crawl.ts";
+import { isTransientDatabaseError } from "../db/errors.ts";
 import {
-  createRun,
-  findRunningRun,
   finishRun,
+  getRun,
   updateRun,
   upsertOrg,
 } from "../db/repositories/crawl-runs.repository.ts";
-import type { CrawlRun, Database } from "../db/schema.ts";
+import type { Database } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { Logger } from "../shared/log.ts";
 import type { Kysely } from "kysely";
 import type { Checkpoint, CrawlContext, CrawlProgress } from "./context.ts";
 import { crawlCatalog, loadCatalog } from "./phases/catalog.ts";
-import { finaliseRun } from "./phases/finalise.ts";
+import { finaliseRun, type FinaliseResult } from "./phases/finalise.ts";
 import { crawlPerUser, queueSample } from "./phases/per-user.ts";
 import { crawlUsers } from "./phases/users.ts";
 import type { CrawlMetrics, RequestMeter } from "./metrics.ts";
+import { claimRun, CrawlError, keepLease, releaseRun } from "./run-claim.ts";
 
-/** A crawl that must not start (another one is running) or cannot go on. */
-export class CrawlError extends Error {
-  override name = "CrawlError";
-}
+export { CrawlError } from "./run-claim.ts";
 
 export interface CrawlOrgDeps {
   db: Kysely<Database>;
@@ -35,19 +36,29 @@ export interface CrawlOrgDeps {
   meter: RequestMeter;
   clock: Clock;
   log: Logger;
+  /** Where the data lives, for messages (never a password). */
+  databaseLocation?: string;
 }
 
 export interface CrawlOrgOptions {
   /** Discovered from the key (GET /admin/v1/orgs) when absent. */
   orgId?: string | undefined;
   strategy: CrawlStrategy;
+  /** The strategy was given explicitly: an unfinished run with another strategy is given up. */
+  strategyGiven?: boolean;
+  /** Give up any unfinished run and start anew. */
+  restart?: boolean;
   concurrency: number;
   crossCheckSample: number;
   lastActivePerMinute: number;
   signal?: AbortSignal;
   onProgress?: (p: CrawlProgress) => void;
-  /** Consider a running run abandoned when its heartbeat is older than this (other hosts). */
-  staleAfterMs?: number;
+  /** A running run whose heartbeat is older than this belongs to a dead process. Default 2 min. */
+  leaseMs?: number;
+  /** An unfinished run that started longer ago is given up, not resumed. Default 24 h. */
+  maxResumeAgeMs?: number;
+  /** How long to keep retrying when the database goes away. Default 2 min. */
+  databaseRetryMs?: number;
 }
 
 export interface CrawlOrgResult extends CrawlMetrics {
@@ -57,6 +68,8 @@ export interface CrawlOrgResult extends CrawlMetrics {
   status: "succeeded" | "incomplete" | "failed";
   strategy: CrawlStrategy;
   resumed: boolean;
+  /** Why the run was resumed, when it was. */
+  resumedBecause?: string;
   users: number;
   usersFailed: number;
   products: number;
@@ -80,15 +93,39 @@ export async function crawlOrg(
   });
   await upsertOrg(db, { orgId, name: org.name }, started);
 
-  const { run, resumed } = await claimRun(db, orgId, options, started);
-  const checkpoint = run.checkpoint as unknown as Checkpoint;
+  const leaseMs = options.leaseMs ?? 120_000;
+  const claim = await claimRun(deps, orgId, {
+    strategy: options.strategy,
+    strategyGiven: options.strategyGiven ?? false,
+    restart: options.restart ?? false,
+    leaseMs,
+    maxResumeAgeMs: options.maxResumeAgeMs ?? 24 * 3_600_000,
+  });
+  const { run, checkpoint } = claim;
   const strategy = run.strategy as CrawlStrategy;
-  if (resumed) {
-    log.info(`resuming crawl run ${run.run_id} of org ${orgId}`, {
-      strategy,
-      pagesAlreadyStored: checkpoint.usersPages,
+  for (const a of claim.abandoned) {
+    log.warn(`gave up crawl run ${a.runId} of org ${orgId}: ${a.why}; starting anew`, {
+      orgId,
+      runId: a.runId,
     });
   }
+  if (claim.resumed) {
+    log.info(
+      `resuming crawl run ${run.run_id} of org ${orgId} (${strategy}, started ${hours(claim.resumed.ageMs)} ago): ${claim.resumed.why}`,
+      { orgId, runId: run.run_id, strategy, pagesAlreadyStored: checkpoint.usersPages },
+    );
+  }
+
+  // The crawl stops when its caller says so, or when it loses its lease.
+  const lease = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, lease.signal]) : lease.signal;
+  const stopLease = keepLease(deps, run.run_id, checkpoint.owner.token, leaseMs / 4, () =>
+    lease.abort(
+      new CrawlError(
+        `another process took over crawl run ${run.run_id} of org ${orgId} (this one missed its heartbeat for ${Math.round(leaseMs / 1000)} s); this process stops`,
+      ),
+    ),
+  );
   const ctx: CrawlContext = {
     db,
     client,
@@ -100,38 +137,23 @@ export async function crawlOrg(
     concurrency: options.concurrency,
     crossCheckSample: options.crossCheckSample,
     lastActivePerMinute: options.lastActivePerMinute,
-    signal: options.signal,
+    signal,
     onProgress: options.onProgress ?? (() => undefined),
     checkpoint,
   };
-
   const base = {
     orgId,
     orgName: org.name,
     runId: run.run_id,
     strategy,
-    resumed,
+    resumed: claim.resumed !== undefined,
+    ...(claim.resumed ? { resumedBecause: claim.resumed.why } : {}),
   };
+
   try {
-    const catalog = checkpoint.catalogDone ? await loadCatalog(ctx) : await crawlCatalog(ctx);
-    if (!checkpoint.catalogDone) {
-      checkpoint.catalogDone = true;
-      await updateRun(db, run.run_id, { checkpoint: { ...checkpoint } });
-    }
-    if (!checkpoint.usersDone) await crawlUsers(ctx, catalog);
-    await queueSample(ctx);
-    const perUserStart = meter.count("last-active-dates");
-    const perUserStarted = Date.now();
-    // Queued per-user work: last-active-dates where bulk data was missing (none with `bulk`
-    // unless a page lacked it), the cross-check sample, and direct-role reads (every strategy).
-    await crawlPerUser(ctx, catalog);
-    const perUserCalls = meter.count("last-active-dates") - perUserStart;
-    const metrics = meter.metrics(checkpoint.carried, {
-      calls: perUserCalls,
-      ms: Date.now() - perUserStarted,
-      limitPerMinute: options.lastActivePerMinute,
-    });
-    const result = await finaliseRun(ctx, { ...metrics });
+    const { result, metrics } = await withDatabaseRetry(deps, ctx, options, () =>
+      runPhases(ctx, meter, options),
+    );
     const products = await db
       .selectFrom("products")
       .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -152,10 +174,19 @@ export async function crawlOrg(
     };
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const lost = lease.signal.aborted;
+    const message = lost
+      ? (lease.signal.reason as Error).message
+      : error instanceof Error
+        ? error.message
+        : String(error);
     const metrics = meter.metrics(checkpoint.carried);
-    await updateRun(db, run.run_id, { summary: { ...metrics } });
-    await finishRun(db, run.run_id, { status: "failed", at: clock.now(), error: message });
+    // A crawl that lost its lease or its database leaves the run as it is: the next crawl
+    // resumes it from the checkpoint. Any other failure is recorded (and resumed next time).
+    if (!lost && !isTransientDatabaseError(error) && !(error instanceof DatabaseGoneError)) {
+      await updateRun(db, run.run_id, { summary: { ...metrics } });
+      await finishRun(db, run.run_id, { status: "failed", at: clock.now(), error: message });
+    }
     log.error(`crawl of org ${orgId} failed: ${message}`, { runId: run.run_id });
     return {
       ...base,
@@ -170,74 +201,93 @@ export async function crawlOrg(
       durationMs: clock.now().getTime() - started.getTime(),
       error: message,
     };
+  } finally {
+    stopLease();
+    releaseRun(checkpoint.owner.token);
   }
 }
 
-async function claimRun(
-  db: Kysely<Database>,
-  orgId: string,
+async function runPhases(
+  ctx: CrawlContext,
+  meter: RequestMeter,
   options: CrawlOrgOptions,
-  at: Date,
-): Promise<{ run: CrawlRun; resumed: boolean }> {
-  const owner = { pid: process.pid, host: hostname() };
-  const existing = await findRunningRun(db, orgId);
-  if (existing) {
-    const previous = existing.checkpoint as unknown as Checkpoint;
-    if (
-      ownerIsAlive(previous.owner, existing.heartbeat_at, at, options.staleAfterMs ?? 5 * 60_000)
-    ) {
-      throw new CrawlError(
-        `another crawl of org ${orgId} is running (run ${existing.run_id}, pid ${previous.owner.pid} on ${previous.owner.host}); wait for it or stop it`,
-      );
-    }
-    const summary = existing.summary as {
-      apiCalls?: Record<string, number>;
-      rateLimited?: number;
-      retries?: number;
-    };
-    const checkpoint: Checkpoint = {
-      ...previous,
-      owner,
-      carried: {
-        apiCalls: summary.apiCalls ?? previous.carried?.apiCalls ?? {},
-        rateLimited: summary.rateLimited ?? previous.carried?.rateLimited ?? 0,
-        retries: summary.retries ?? previous.carried?.retries ?? 0,
-      },
-    };
-    await updateRun(db, existing.run_id, { checkpoint: { ...checkpoint }, heartbeatAt: at });
-    return { run: { ...existing, checkpoint: { ...checkpoint } }, resumed: true };
+): Promise<{ result: FinaliseResult; metrics: CrawlMetrics }> {
+  const { db, checkpoint } = ctx;
+  const catalog = checkpoint.catalogDone ? await loadCatalog(ctx) : await crawlCatalog(ctx);
+  if (!checkpoint.catalogDone) {
+    checkpoint.catalogDone = true;
+    await updateRun(db, ctx.runId, { checkpoint: { ...checkpoint } });
   }
-  const checkpoint: Checkpoint = {
-    owner,
-    catalogDone: false,
-    usersDone: false,
-    usersPages: 0,
-    sampleQueued: false,
-  };
-  const run = await createRun(db, {
-    orgId,
-    strategy: options.strategy,
-    at,
-    checkpoint: { ...checkpoint },
+  if (!checkpoint.usersDone) await crawlUsers(ctx, catalog);
+  await queueSample(ctx);
+  const perUserStart = meter.count("last-active-dates");
+  const perUserStarted = Date.now();
+  // Queued per-user work: last-active-dates where bulk data was missing (none with `bulk`
+  // unless a page lacked it), the cross-check sample, and direct-role reads (every strategy).
+  await crawlPerUser(ctx, catalog);
+  const perUserCalls = meter.count("last-active-dates") - perUserStart;
+  const metrics = meter.metrics(checkpoint.carried, {
+    calls: perUserCalls,
+    ms: Date.now() - perUserStarted,
+    limitPerMinute: options.lastActivePerMinute,
   });
-  return { run, resumed: false };
+  const result = await finaliseRun(ctx, { ...metrics });
+  return { result, metrics };
 }
 
-function ownerIsAlive(
-  owner: Checkpoint["owner"] | undefined,
-  heartbeat: Date,
-  now: Date,
-  staleAfterMs: number,
-): boolean {
-  if (!owner) return false;
-  if (owner.host === hostname()) {
-    if (owner.pid === process.pid) return false;
+/** The database stayed away longer than the crawl waits for it. */
+class DatabaseGoneError extends CrawlError {
+  override name = "DatabaseGoneError";
+}
+
+/**
+ * Runs the phases, and when the database goes away (a restart, a dropped connection) waits
+ * with backoff, reloads the checkpoint the database holds and runs them again: every phase
+ * resumes from what was committed. Gives up after `databaseRetryMs` with one line naming the
+ * database (never its password).
+ */
+async function withDatabaseRetry<T>(
+  deps: CrawlOrgDeps,
+  ctx: CrawlContext,
+  options: CrawlOrgOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const budgetMs = options.databaseRetryMs ?? 120_000;
+  let firstFailure: number | undefined;
+  for (let attempt = 1; ; attempt++) {
     try {
-      process.kill(owner.pid, 0);
-      return true;
-    } catch {
-      return false;
+      return await fn();
+    } catch (error) {
+      if (ctx.signal?.aborted || !isTransientDatabaseError(error)) throw error;
+      const now = Date.now();
+      firstFailure ??= now;
+      const where = deps.databaseLocation ?? "the database";
+      const code = (error as { code?: string }).code;
+      const delay = Math.min(30_000, 500 * 2 ** (attempt - 1));
+      if (now + delay - firstFailure > budgetMs) {
+        throw new DatabaseGoneError(
+          `lost the connection to ${where}${code ? ` (${code})` : ""} and could not get it back for ${Math.round(budgetMs / 1000)} s; crawl run ${ctx.runId} stopped at its checkpoint and resumes the next time it runs`,
+        );
+      }
+      deps.log.warn(
+        `${where} is unreachable${code ? ` (${code})` : ""}; retry ${attempt} in ${Math.round(delay / 100) / 10} s, then the crawl goes on from its checkpoint`,
+        { orgId: ctx.orgId, runId: ctx.runId },
+      );
+      await sleep(delay, undefined, ctx.signal ? { signal: ctx.signal } : {});
+      try {
+        const stored = await getRun(ctx.db, ctx.runId);
+        Object.assign(ctx.checkpoint, stored.checkpoint as Partial<Checkpoint>, {
+          owner: ctx.checkpoint.owner,
+        });
+      } catch (reload) {
+        if (!isTransientDatabaseError(reload)) throw reload;
+        // still away: the next attempt fails fast and waits again
+      }
     }
   }
-  return now.getTime() - heartbeat.getTime() < staleAfterMs;
+}
+
+function hours(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  return min < 120 ? `${min} min` : `${Math.round(min / 60)} h`;
 }

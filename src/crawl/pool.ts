@@ -1,4 +1,9 @@
-/** Runs `fn` over items with at most `concurrency` in flight; results keep the input order. */
+/**
+ * Runs `fn` over items with at most `concurrency` in flight; results keep the input order.
+ * After the first failure no new item is started (the ones in flight finish or are aborted
+ * by the caller's signal) and the first error is thrown: one fatal error never keeps the
+ * rest of a batch calling the API.
+ */
 export async function mapPool<T, R>(
   items: readonly T[],
   concurrency: number,
@@ -6,10 +11,16 @@ export async function mapPool<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++;
-      results[index] = await fn(items[index] as T, index);
+      try {
+        results[index] = await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(

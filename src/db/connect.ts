@@ -67,8 +67,11 @@ async function openPostgres(url: string, max: number): Promise<ReclaimDatabase> 
       }) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection must not crash the process; the next query reports it.
+  // A client losing its connection — idle in the pool, or checked out between two queries —
+  // must not crash the process: the query that uses it next fails, and callers that can
+  // (the crawl) retry on a new connection.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   try {
     const client = await pool.connect();
     client.release();

@@ -20,7 +20,8 @@ export type TimestampWithDefault = ColumnType<Date, Date | string | undefined, D
 /** date: read and written as "YYYY-MM-DD". */
 export type DateOnly = string;
 
-export type CrawlStatus = "running" | "succeeded" | "incomplete" | "failed";
+/** `abandoned`: given up on purpose (never resumed, never reported). */
+export type CrawlStatus = "running" | "succeeded" | "incomplete" | "failed" | "abandoned";
 
 export interface OrgsTable {
   org_id: string;

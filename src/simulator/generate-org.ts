@@ -39,6 +39,10 @@ export interface SeedOptions {
   /** Reference time in ms epoch; all dates lie before it. Default: start of the current UTC day
    * (so the org is stable within a day and only absolute dates move between days). */
   now?: number;
+  /** Enforced seat limits: product key (`jira-software` or the v2 `jira`; every workspace of
+   * that product) or workspace ARI → seats. Writes that would add a seat beyond it answer the
+   * spec's licence-limit 409; the workspace `capacity` shows the limit. Default: none. */
+  licenseLimits?: Record<string, number>;
 }
 
 const DAY_MS = 86_400_000;
@@ -405,6 +409,20 @@ export function generateOrg(opts: SeedOptions = {}, fallbackNow = Date.now()): S
       directRoles,
       activity,
     });
+  }
+
+  for (const [key, seats] of Object.entries(opts.licenseLimits ?? {})) {
+    const matching = layout.workspaces.filter(
+      (w) => w.id === key || w.key === key || w.v2Key === key,
+    );
+    if (matching.length === 0)
+      throw new RangeError(`licenseLimits: no workspace has the id or product key ${key}`);
+    if (!Number.isInteger(seats) || seats < 0)
+      throw new RangeError(`licenseLimits.${key} must be an integer >= 0, got ${seats}`);
+    for (const w of matching) {
+      w.licenseLimit = seats;
+      w.capacity = seats;
+    }
   }
 
   return {

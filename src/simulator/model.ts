@@ -26,8 +26,11 @@ export interface SimWorkspace {
   siteName: string;
   /** Site host without scheme, e.g. `acme.atlassian.net`. */
   hostUrl: string;
-  /** Licensed seats, or null when unknown. */
+  /** Licensed seats, or null when unknown (the workspace `capacity` attribute). */
   capacity: number | null;
+  /** Seats enforced on writes that add access (licence-limit 409s); absent = not enforced.
+   * Set through `SeedOptions.licenseLimits` or `sim.setLicenseLimit`; `capacity` follows it. */
+  licenseLimit?: number;
   /** When the workspace was created. */
   createdAt: string;
 }
@@ -148,6 +151,20 @@ export interface SimEvent {
   /** Extra context object (e.g. the group of a membership change). */
   groupId?: string;
   message: string;
+  /** The API request that made the write (absent for writes made outside the API). */
+  request?: SimEventRequest;
+}
+
+/** The request behind an audit event, so tests can match events to a client's own log. */
+export interface SimEventRequest {
+  /** Route name as in `stats.byRoute`, e.g. `groups.removeMember`. */
+  route: string;
+  method: string;
+  /** Path without the query string, e.g. `/admin/v2/orgs/…/memberships/…`. */
+  path: string;
+  /** When the request was answered (ms ISO); `time` is when the write took effect, later
+   * than this only under `faults.writeDelayMs`. */
+  at: string;
 }
 
 /** The complete live state of one simulated organization. */

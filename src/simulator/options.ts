@@ -1,9 +1,41 @@
 import type { SeedOptions } from "./generate-org.ts";
 
+/**
+ * Which records a data fault touches: `true` every record, `false` none, a number in 0..1 that
+ * share of records (chosen by a stable hash of the fault seed and the record id, so the same
+ * record is affected on every read), or a list of ids (account ids, or group ids for
+ * {@link FaultOptions.nullGroupNames}).
+ */
+export type FaultSelector = boolean | number | readonly string[];
+
+/** v2 user fields {@link FaultOptions.omitUserFields} can drop (no field of `MultiDirectoryUser`
+ * is required by the spec). */
+export type OmittableUserField =
+  | "name"
+  | "nickname"
+  | "email"
+  | "accountType"
+  | "accountStatus"
+  | "membershipStatus"
+  | "status"
+  | "addedToOrg"
+  | "claimStatus";
+
+/** How a stalled request misbehaves. */
+export type StallMode =
+  /** Nothing is ever sent: no status line, no headers. */
+  | "no-response"
+  /** `200` and headers, then the start of a JSON body, and never the rest. */
+  | "partial-body";
+
 /** Fault injection; everything is off by default. */
 export interface FaultOptions {
-  /** Probability (0..1) that an authenticated request fails with one of `statuses`. */
+  /** Probability (0..1) that an authenticated request fails with one of `statuses`. Applies to
+   * every authenticated route (catalog reads, searches, per-user reads and writes alike). */
   errorRate?: number;
+  /** Per-route failure probabilities that replace `errorRate` for those routes. Keys are route
+   * names as in `stats.byRoute` (`groups.search`, …) or `"catalog"` for {@link CATALOG_ROUTES}. */
+  routeErrorRates?: Record<string, number>;
   /** Statuses for random failures (default 500, 502, 503, 504). */
   statuses?: number[];
   /** Added latency per request in real ms: a fixed number or a `[min, max]` range. */
@@ -12,15 +44,60 @@ export interface FaultOptions {
   htmlErrorBodies?: boolean;
   /** Probability (0..1) that a request carrying a cursor gets 400 `ADMIN-400-1`. */
   staleCursorRate?: number;
-  /** For this many ms (on the injected clock) after a write, reads of the written user show
-   * its state from before the write. */
+  /** For this many ms (on the injected clock) after a write takes effect, reads of the written
+   * user show its state from before the write. */
   readAfterWriteLagMs?: number;
+  /** Writes answer at once but take effect this many ms (injected clock) later: until then
+   * reads, later writes and the ground truth all see the old state. `readAfterWriteLagMs` then
+   * counts from the moment the write takes effect. */
+  writeDelayMs?: number;
   /** Per-user reads (details, last-active-dates, role-assignments, manage) of these accounts
    * always answer 500. */
   alwaysFailAccountIds?: string[];
-  /** Seed for the fault dice (default "faults"). */
+  /** v2 `productAccess` entries (users search/list with `expand: ["productAccess"]`) of the
+   * selected accounts lack `lastActiveTimestamp` (optional in the spec). A number selects
+   * single entries (account and product), a list whole accounts. last-active-dates still
+   * reports the activity. */
+  productAccessWithoutTimestamp?: FaultSelector;
+  /** Users search/list results of the selected accounts lack `groups` even when
+   * `expand: ["groups"]` asked for it. */
+  omitGroupsExpansion?: FaultSelector;
+  /** The selected groups show `name: null` (and `description: null`) in the users' `groups`
+   * expansion, where the spec makes both nullable. Group search keeps the name (required
+   * string there). */
+  nullGroupNames?: FaultSelector;
+  /** v2 user reads (search, list, details) of the selected accounts omit these fields
+   * (default `name`, `accountType`, `membershipStatus`). */
+  omitUserFields?: { accounts: FaultSelector; fields?: OmittableUserField[] };
+  /** Timestamps of the selected accounts (v2 `addedToOrg`, `deactivatedOn`,
+   * `lastActiveTimestamp`; last-active-dates `*_timestamp`; v1 `last_active`) use lowercase
+   * `t` and `z`, which RFC 3339 allows. */
+  lowercaseTimestamps?: FaultSelector;
+  /** Requests that never finish. `routes` are route names (default: every authenticated
+   * route), `rate` the probability per request (default 1), `mode` default "no-response". */
+  stall?: { routes?: string[]; rate?: number; mode?: StallMode };
+  /** Users search and list never end: the last page carries a `next` cursor, and that cursor
+   * and every one after it answer an empty page with a fresh `next`. */
+  endlessCursors?: boolean;
+  /** Deletes these accounts once `afterRequests` authenticated requests (default 0) have been
+   * answered since the faults were set: from then on per-user reads answer 404 and the
+   * accounts leave every list and the ground truth. */
+  deleteUsers?: { accountIds: string[]; afterRequests?: number };
+  /** Seed for the fault dice and record selection (default "faults"). */
   seed?: string | number;
 }
+
+/** Catalog reads: the group, workspace and directory listings a crawl reads before users. */
+export const CATALOG_ROUTES: readonly string[] = [
+  "directories.list",
+  "groups.search",
+  "groups.list",
+  "groups.get",
+  "groups.count",
+  "groups.stats",
+  "groups.roleAssignments",
+  "workspaces.search",
+];
 
 /** Per-org, per-class request budgets per API minute. */
 export interface RateLimitOptions {
@@ -56,6 +133,11 @@ export interface SimulatorOptions {
   lastActivePageSize?: number;
   /** Items per page of v1 `/users` (default 100). */
   v1UsersPageSize?: number;
+  /** How app (bot) and JSM customer accounts appear. "spec" (default): as the 2026-09-24 v2
+   * spec allows (`AccountType` is `atlassian` only), they are not directory users: absent from
+   * v2 users search, list, count and stats, 404 on v2 details, role assignments and writes.
+   * "legacy": listed in v2 with `accountType` `app` / `customer`, as the simulator did before. */
+  accountTypes?: "spec" | "legacy";
   faults?: FaultOptions;
 }
 
@@ -71,6 +153,7 @@ export interface ResolvedOptions {
   legacyV1: "off" | "on" | "sunset";
   lastActivePageSize: number;
   v1UsersPageSize: number;
+  accountTypes: "spec" | "legacy";
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -108,17 +191,50 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     legacyV1: opts.legacyV1 ?? "sunset",
     lastActivePageSize: Math.floor(positive("lastActivePageSize", opts.lastActivePageSize, 5)),
     v1UsersPageSize: Math.floor(positive("v1UsersPageSize", opts.v1UsersPageSize, 100)),
+    accountTypes: accountTypes(opts.accountTypes),
   };
 }
 
-/** Validates fault options (rates in 0..1). Throws RangeError naming the bad field. */
+function accountTypes(v: string | undefined): "spec" | "legacy" {
+  if (v === undefined || v === "spec" || v === "legacy") return v ?? "spec";
+  throw new RangeError(`simulator option accountTypes must be "spec" or "legacy", got ${v}`);
+}
+
+const unit = (v: number | undefined) => v === undefined || (v >= 0 && v <= 1);
+const nonNegative = (v: number | undefined) => v === undefined || (Number.isFinite(v) && v >= 0);
+
+/** Validates fault options (rates in 0..1, delays ≥ 0). Throws RangeError naming the bad field. */
 export function validateFaults(f: FaultOptions): FaultOptions {
-  for (const [name, v] of [
+  const rates: [string, number | undefined][] = [
     ["errorRate", f.errorRate],
     ["staleCursorRate", f.staleCursorRate],
+    ["stall.rate", f.stall?.rate],
+    ...Object.entries(f.routeErrorRates ?? {}).map(
+      ([route, rate]) => [`routeErrorRates.${route}`, rate] as [string, number],
+    ),
+  ];
+  for (const [name, v] of rates) {
+    if (!unit(v)) throw new RangeError(`faults.${name} must be in 0..1, got ${v}`);
+  }
+  const selectors: [string, FaultSelector | undefined][] = [
+    ["productAccessWithoutTimestamp", f.productAccessWithoutTimestamp],
+    ["omitGroupsExpansion", f.omitGroupsExpansion],
+    ["nullGroupNames", f.nullGroupNames],
+    ["omitUserFields.accounts", f.omitUserFields?.accounts],
+    ["lowercaseTimestamps", f.lowercaseTimestamps],
+  ];
+  for (const [name, v] of selectors) {
+    if (typeof v === "number" && !unit(v))
+      throw new RangeError(
+        `faults.${name} must be a share in 0..1, true/false or a list of ids, got ${v}`,
+      );
+  }
+  for (const [name, v] of [
+    ["readAfterWriteLagMs", f.readAfterWriteLagMs],
+    ["writeDelayMs", f.writeDelayMs],
+    ["deleteUsers.afterRequests", f.deleteUsers?.afterRequests],
   ] as const) {
-    if (v !== undefined && !(v >= 0 && v <= 1))
-      throw new RangeError(`faults.${name} must be in 0..1, got ${v}`);
+    if (!nonNegative(v)) throw new RangeError(`faults.${name} must be a number >= 0, got ${v}`);
   }
   return f;
 }

@@ -75,3 +75,8 @@ export function createRng(seed: string | number): Rng {
     uuid: () => `${hex(8)}-${hex(4)}-4${hex(3)}-${"89ab"[int(0, 3)] ?? "8"}${hex(3)}-${hex(12)}`,
   };
 }
+
+/** A stable number in [0, 1) for a string: the same record always rolls the same value. */
+export function hashUnit(key: string): number {
+  return hashSeed(key)[0] / 4294967296;
+}

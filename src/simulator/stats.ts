@@ -13,8 +13,10 @@ export interface SimStats {
   rateLimited: number;
   /** 401 answers. */
   unauthorized: number;
-  /** Injected faults (random errors, stale cursors, always-fail users). */
+  /** Injected faults (random errors, stale cursors, always-fail users, stalls). */
   faults: number;
+  /** Requests left unanswered by the `stall` fault (also counted in `faults`). */
+  stalls: number;
 }
 
 export function emptyStats(): SimStats {
@@ -25,5 +27,6 @@ export function emptyStats(): SimStats {
     rateLimited: 0,
     unauthorized: 0,
     faults: 0,
+    stalls: 0,
   };
 }

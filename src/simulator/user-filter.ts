@@ -150,7 +150,9 @@ export function findUsers(
     const sign = sortDir === "asc" ? 1 : -1;
     out.sort(
       (a, b) =>
-        sign * (a.nickname.localeCompare(b.nickname) || a.accountId.localeCompare(b.accountId)),
+        sign *
+        (a.nickname.localeCompare(b.nickname) ||
+          state.ordinal(a.accountId) - state.ordinal(b.accountId)),
     );
   }
   if (!lag) {

@@ -1,3 +1,4 @@
+import type { Faults } from "./faults.ts";
 import type { SimUser } from "./model.ts";
 import type { OrgState } from "./org-state.ts";
 
@@ -14,14 +15,19 @@ function profile(u: SimUser): Record<string, string> {
   return out;
 }
 
-function common(state: OrgState, u: SimUser, scope: string): Record<string, unknown> {
+function common(
+  state: OrgState,
+  u: SimUser,
+  scope: string,
+  ts: (iso: string) => string,
+): Record<string, unknown> {
   return {
     accountId: u.accountId,
     accountType: u.accountType,
     status: state.status(u, scope),
     accountStatus: u.accountStatus,
     membershipStatus: state.membershipStatus(u, scope),
-    addedToOrg: u.addedToOrg,
+    addedToOrg: ts(u.addedToOrg),
     name: u.name,
     nickname: u.nickname,
     email: u.email,
@@ -35,44 +41,67 @@ function common(state: OrgState, u: SimUser, scope: string): Record<string, unkn
   };
 }
 
+/** Drops the fields the `omitUserFields` fault names for this account. */
+function omit(out: Record<string, unknown>, u: SimUser, faults: Faults): Record<string, unknown> {
+  for (const f of faults.omittedFields(u.accountId)) delete out[f];
+  return out;
+}
+
 /** A `MultiDirectoryUser` (v2 search/list item). `productAccess` is the same ground truth as
- * last-active-dates: one entry per {@link SimUser.activity} item, nanosecond timestamp verbatim. */
+ * last-active-dates: one entry per visible {@link SimUser.activity} item, nanosecond timestamp
+ * verbatim. Data faults (missing timestamps, groups, fields; null group names; lowercase
+ * timestamps) apply here. */
 export function v2User(
   state: OrgState,
   u: SimUser,
   scope: string,
   expand: ReadonlySet<string>,
+  faults: Faults,
 ): Record<string, unknown> {
-  const out = common(state, u, scope);
+  const ts = faults.timestamps(u.accountId);
+  const out = common(state, u, scope, ts);
   if (expand.has("platformRoles")) out.platformRoles = [...u.platformRoles];
   if (expand.has("counts.resources")) out.counts = { resources: state.resources(u).size };
   if (expand.has("productAccess")) {
-    out.productAccess = u.activity.map((a) => ({
+    out.productAccess = state.visibleActivity(u).map((a) => ({
       key: state.workspace(a.workspaceId)?.v2Key ?? "unknown",
       id: a.workspaceId,
-      lastActiveTimestamp: a.lastActiveAt,
+      ...(faults.dropsLastActive(u.accountId, a.workspaceId)
+        ? {}
+        : { lastActiveTimestamp: ts(a.lastActiveAt) }),
     }));
   }
-  if (expand.has("groups")) {
+  if (expand.has("groups") && !faults.dropsGroups(u.accountId)) {
     out.groups = u.groupIds.flatMap((gid) => {
       const g = state.group(gid);
       if (!g || (scope !== "-" && g.directoryId !== scope)) return [];
+      const nulled = faults.nullsGroupName(g.id);
       return [
-        { id: `ari:cloud:identity::group/${g.id}`, name: g.name, description: g.description },
+        {
+          id: `ari:cloud:identity::group/${g.id}`,
+          name: nulled ? null : g.name,
+          description: nulled ? null : g.description,
+        },
       ];
     });
   }
   out.links = { self: Buffer.from(`user:${u.accountId}`).toString("base64url") };
-  return out;
+  return omit(out, u, faults);
 }
 
 /** `MultiDirectoryUserDetailsData`: v2 fields plus `deactivatedOn`, platform roles and counts. */
-export function v2UserDetails(state: OrgState, u: SimUser, scope: string): Record<string, unknown> {
-  const out = common(state, u, scope);
-  if (u.deactivatedOn) out.deactivatedOn = u.deactivatedOn;
+export function v2UserDetails(
+  state: OrgState,
+  u: SimUser,
+  scope: string,
+  faults: Faults,
+): Record<string, unknown> {
+  const ts = faults.timestamps(u.accountId);
+  const out = common(state, u, scope, ts);
+  if (u.deactivatedOn) out.deactivatedOn = ts(u.deactivatedOn);
   out.platformRoles = [...u.platformRoles];
   out.counts = { resources: state.resources(u).size };
-  return out;
+  return omit(out, u, faults);
 }
 
 /** Whether the account is billable: a person with an active membership and an active account. */
@@ -90,9 +119,12 @@ export function v1User(
   u: SimUser,
   baseUrl: string,
   orgId: string,
+  faults: Faults,
 ): Record<string, unknown> {
-  const ms = (iso: string) => new Date(Date.parse(iso)).toISOString();
-  const products = u.activity.map((a) => {
+  const ts = faults.timestamps(u.accountId);
+  const ms = (iso: string) => ts(new Date(Date.parse(iso)).toISOString());
+  const activity = state.visibleActivity(u);
+  const products = activity.map((a) => {
     const ws = state.workspace(a.workspaceId);
     return {
       key: ws?.key ?? "jira-software",
@@ -101,7 +133,7 @@ export function v1User(
       last_active: ms(a.lastActiveAt),
     };
   });
-  const latest = u.activity
+  const latest = activity
     .map((a) => a.lastActiveAt)
     .sort()
     .at(-1);

@@ -7,11 +7,11 @@ import type { Kysely } from "kysely";
 import { expect } from "vitest";
 import { createAtlassianClient } from "../../src/atlassian/index.ts";
 import type { CrawlStrategy } from "../../src/config/sections/crawl.ts";
-import { crawlOrg, type CrawlOrgResult } from "../../src/crawl/crawl-org.ts";
+import { crawlOrg, type CrawlOrgOptions, type CrawlOrgResult } from "../../src/crawl/crawl-org.ts";
 import { RequestMeter } from "../../src/crawl/metrics.ts";
 import type { Database } from "../../src/db/schema.ts";
-import { systemClock } from "../../src/shared/clock.ts";
-import { silentLogger } from "../../src/shared/log.ts";
+import { systemClock, type Clock } from "../../src/shared/clock.ts";
+import { silentLogger, type Logger } from "../../src/shared/log.ts";
 import type { RunningSimulator, SimOrg, SimUser } from "../../src/simulator/index.ts";
 
 /** Simulated time runs this much faster than real time in crawl tests. */
@@ -21,26 +21,44 @@ export async function crawlSimulator(
   db: Kysely<Database>,
   sim: RunningSimulator,
   strategy: CrawlStrategy,
-  options: { orgIndex?: number; crossCheckSample?: number; maxAttempts?: number } = {},
+  options: {
+    orgIndex?: number;
+    crossCheckSample?: number;
+    maxAttempts?: number;
+    /** Talk to the simulator through this URL (a proxy) instead. */
+    baseUrl?: string;
+    clock?: Clock;
+    log?: Logger;
+    /** More crawl options (restart, leases, database retry…). */
+    crawl?: Partial<CrawlOrgOptions>;
+  } = {},
 ): Promise<CrawlOrgResult> {
   const org = sim.orgs[options.orgIndex ?? 0]!;
   const meter = new RequestMeter();
   const lastActivePerMinute = 200 * TIME_SCALE;
   const client = createAtlassianClient({
     apiKey: org.apiKey,
-    baseUrl: sim.url,
+    baseUrl: options.baseUrl ?? sim.url,
     rateLimits: { lastActivePerMinute, defaultPerMinute: 1000 * TIME_SCALE },
     retry: { baseDelayMs: 20, maxDelayMs: 500, maxAttempts: options.maxAttempts ?? 8 },
     onRequest: meter.record,
   });
   return crawlOrg(
-    { db, client, meter, clock: systemClock, log: silentLogger },
+    {
+      db,
+      client,
+      meter,
+      clock: options.clock ?? systemClock,
+      log: options.log ?? silentLogger,
+      databaseLocation: "the test database",
+    },
     {
       orgId: org.id,
       strategy,
       concurrency: 8,
       crossCheckSample: options.crossCheckSample ?? 10,
       lastActivePerMinute,
+      ...options.crawl,
     },
   );
 }
@@ -171,4 +189,13 @@ export async function expectDatabaseMatchesOrg(
   expect(memberships.map((m) => `${m.account_id} ${m.group_id}`).sort()).toEqual(
     expectedMemberships.sort(),
   );
+}
+
+/** A logger that keeps every line (level and message), for tests that read what a user sees. */
+export function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const at = (level: string) => (message: string) => {
+    lines.push(`${level}: ${message}`);
+  };
+  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

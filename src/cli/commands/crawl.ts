@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
-import { crawlStrategies } from "../../config/sections/crawl.ts";
+import { crawlStrategies, type CrawlStrategy } from "../../config/sections/crawl.ts";
+import { abandonUnfinished } from "../../crawl/run-claim.ts";
 import { crawlConfiguredOrgs } from "../../crawl/crawl-all.ts";
 import type { CrawlOrgResult } from "../../crawl/crawl-org.ts";
 import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
@@ -17,6 +18,11 @@ export function crawlCommand(): Command {
         "how to read activity (default: config, else auto)",
       ).choices(crawlStrategies),
     )
+    .option("--restart", "give up an unfinished run (killed, failed or incomplete) and start anew")
+    .option(
+      "--abandon",
+      "give up every org's unfinished run so the next crawl starts anew, and exit (no API calls)",
+    )
     .option("--json", "print the run summaries as JSON on stdout")
     .addHelpText(
       "after",
@@ -27,26 +33,60 @@ Strategies:
   bulk      v2 users/search only
   per-user  one last-active-dates call per user, paced at 200 requests/minute per org
 
-A crawl that is killed resumes where it stopped the next time it runs. A run is
-"succeeded" only when every user was read; users whose reads failed are never recorded
-as inactive.`,
+A crawl that is killed, fails or ends incomplete is resumed from its checkpoint the next
+time it runs (only what is not stored yet is read again), unless it started more than
+crawl.maxResumeAgeHours ago (default 24), --strategy names another strategy than it used,
+or --restart is given. Only one crawl of an org runs at a time, across processes and hosts.
+A run is "succeeded" only when every user was read; users whose reads failed are never
+recorded as inactive.`,
     )
-    .action(async (opts: { strategy?: string; json?: boolean }, command: Command) => {
-      const config = configFor(command, { strategy: opts.strategy });
-      const results = await withRuntime(config, async (runtime) => {
-        const progress = progressPrinter();
-        try {
-          return await untilInterrupted((signal) =>
-            crawlConfiguredOrgs(runtime, { onProgress: progress.update, signal }),
-          );
-        } finally {
-          progress.end();
+    .action(
+      async (
+        opts: { strategy?: string; json?: boolean; restart?: boolean; abandon?: boolean },
+        command: Command,
+      ) => {
+        const config = configFor(command, { strategy: opts.strategy });
+        if (opts.abandon) {
+          await withRuntime(config, async (runtime) => {
+            const orgs = await runtime.database.db.selectFrom("orgs").select("org_id").execute();
+            let any = false;
+            for (const { org_id } of orgs) {
+              const gone = await abandonUnfinished(
+                { db: runtime.database.db, clock: runtime.clock },
+                org_id,
+                config.crawl.leaseSeconds * 1000,
+              );
+              if (gone) {
+                any = true;
+                console.log(
+                  `gave up crawl run ${gone.runId} of org ${org_id} (it was ${gone.status}); the next crawl starts anew`,
+                );
+              }
+            }
+            if (!any) console.log("no unfinished crawl run to give up");
+          });
+          return;
         }
-      });
-      if (opts.json) console.log(JSON.stringify(results, null, 2));
-      else for (const r of results) console.log(describeCrawl(r));
-      if (results.some((r) => r.status !== "succeeded")) process.exitCode = EXIT_FAILURE;
-    });
+        const results = await withRuntime(config, async (runtime) => {
+          const progress = progressPrinter();
+          try {
+            return await untilInterrupted((signal) =>
+              crawlConfiguredOrgs(runtime, {
+                onProgress: progress.update,
+                signal,
+                ...(opts.strategy ? { strategy: opts.strategy as CrawlStrategy } : {}),
+                restart: opts.restart ?? false,
+              }),
+            );
+          } finally {
+            progress.end();
+          }
+        });
+        if (opts.json) console.log(JSON.stringify(results, null, 2));
+        else for (const r of results) console.log(describeCrawl(r));
+        if (results.some((r) => r.status !== "succeeded")) process.exitCode = EXIT_FAILURE;
+      },
+    );
 }
 
 /** One line a person can read: what was crawled, how fast, how it ended. */

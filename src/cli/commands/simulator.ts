@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { startSimulator } from "../../simulator/index.ts";
+import { startSimulator, validateFaults } from "../../simulator/index.ts";
 import type { FaultOptions, RunningSimulator } from "../../simulator/index.ts";
+import { UsageError } from "../context.ts";
 
 /** Parses an integer flag within [min, max]; commander reports the message and exits 1. */
 function integer(name: string, min: number, max: number) {
@@ -30,6 +31,34 @@ function decimal(name: string, min: number, max: number, exclusiveMin = false) {
   };
 }
 
+/** Parses `--faults` JSON into fault options; validation of the values happens at start. */
+function faultsJson(raw: string): FaultOptions {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new InvalidArgumentError(`--faults must be a JSON object, e.g. '{"errorRate":0.1}'.`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new InvalidArgumentError(`--faults must be a JSON object, e.g. '{"errorRate":0.1}'.`);
+  try {
+    return validateFaults(parsed);
+  } catch (err) {
+    if (err instanceof RangeError) throw new InvalidArgumentError(`--faults: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Collects repeated `--license-limit product=seats` flags. */
+function licenseLimit(raw: string, previous: Record<string, number> = {}): Record<string, number> {
+  const m = /^([^=\s]+)=(\d+)$/.exec(raw.trim());
+  if (!m?.[1] || m[2] === undefined)
+    throw new InvalidArgumentError(
+      `--license-limit must be <product key or workspace ARI>=<seats>, e.g. jira-software=100, got "${raw}".`,
+    );
+  return { ...previous, [m[1]]: Number(m[2]) };
+}
+
 interface SimulatorFlags {
   port: number;
   host: string;
@@ -44,6 +73,9 @@ interface SimulatorFlags {
   rateLimit?: number;
   retryAfter: boolean;
   rateLimitReset: "iso" | "minute";
+  accountTypes: "spec" | "legacy";
+  faults?: FaultOptions;
+  licenseLimit?: Record<string, number>;
 }
 
 /** Waits for SIGINT or SIGTERM, then closes the simulator. */
@@ -108,31 +140,59 @@ export function simulatorCommand(): Command {
         .choices(["iso", "minute"])
         .default("iso"),
     )
+    .addOption(
+      new Option(
+        "--account-types <mode>",
+        "app and customer accounts: spec = not v2 directory users (v2 accountType is atlassian only); legacy = listed in v2 as app/customer",
+      )
+        .choices(["spec", "legacy"])
+        .default("spec"),
+    )
+    .option(
+      "--faults <json>",
+      'fault options as JSON (see src/simulator/README.md), e.g. \'{"stall":{"rate":0.01}}\'; --latency-ms and --fault-rate override their fields',
+      faultsJson,
+    )
+    .option(
+      "--license-limit <product=seats>",
+      "enforce a seat limit (licence-limit 409 on writes that add access); repeatable",
+      licenseLimit,
+    )
     .action(async (flags: SimulatorFlags) => {
-      const faults: FaultOptions = {};
+      const faults: FaultOptions = { ...flags.faults };
       if (flags.latencyMs !== undefined) faults.latencyMs = flags.latencyMs;
       if (flags.faultRate !== undefined) faults.errorRate = flags.faultRate;
       const started = Date.now();
-      const sim = await startSimulator({
-        port: flags.port,
-        host: flags.host,
-        timeScale: flags.timeScale,
-        legacyV1: flags.legacyV1,
-        retryAfterHeader: flags.retryAfter,
-        ...(flags.rateLimit !== undefined
-          ? { rateLimits: { defaultPerMinute: flags.rateLimit } }
-          : {}),
-        rateLimitResetFormat: flags.rateLimitReset,
-        faults,
-        orgs: [
-          {
-            users: flags.users,
-            seed: flags.seed,
-            ...(flags.apiKey !== undefined ? { apiKey: flags.apiKey } : {}),
-            ...(flags.orgId !== undefined ? { orgId: flags.orgId } : {}),
-          },
-        ],
-      });
+      let sim: RunningSimulator;
+      try {
+        sim = await startSimulator({
+          port: flags.port,
+          host: flags.host,
+          timeScale: flags.timeScale,
+          legacyV1: flags.legacyV1,
+          retryAfterHeader: flags.retryAfter,
+          ...(flags.rateLimit !== undefined
+            ? { rateLimits: { defaultPerMinute: flags.rateLimit } }
+            : {}),
+          rateLimitResetFormat: flags.rateLimitReset,
+          accountTypes: flags.accountTypes,
+          faults,
+          orgs: [
+            {
+              users: flags.users,
+              seed: flags.seed,
+              ...(flags.licenseLimit ? { licenseLimits: flags.licenseLimit } : {}),
+              ...(flags.apiKey !== undefined ? { apiKey: flags.apiKey } : {}),
+              ...(flags.orgId !== undefined ? { orgId: flags.orgId } : {}),
+            },
+          ],
+        });
+      } catch (err) {
+        // Option values only the generated org can check (e.g. an unknown --license-limit product).
+        if (err instanceof RangeError)
+          throw new UsageError(err.message.replace(/^licenseLimits/, "--license-limit"));
+        throw err;
+      }
       const org = sim.orgs[0];
       process.stdout.write(
         [

@@ -13,8 +13,26 @@ export const crawlSectionSchema = z
     crossCheckSample: z.number().int().min(0).max(10_000).default(20),
     /** Requests per minute per org on last-active-dates (Atlassian documents 200). */
     lastActivePerMinute: z.number().int().positive().default(200),
+    /** An unfinished run older than this is given up instead of resumed. */
+    maxResumeAgeHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24),
+    /** A running run whose heartbeat is older than this belongs to a dead process. */
+    leaseSeconds: z.number().int().min(30).max(3600).default(120),
+    /** How long a crawl keeps retrying when the database goes away, before it stops. */
+    databaseRetrySeconds: z.number().int().min(0).max(3600).default(120),
   })
   .strict()
-  .default({ strategy: "auto", concurrency: 8, crossCheckSample: 20, lastActivePerMinute: 200 });
+  .default({
+    strategy: "auto",
+    concurrency: 8,
+    crossCheckSample: 20,
+    lastActivePerMinute: 200,
+    maxResumeAgeHours: 24,
+    leaseSeconds: 120,
+    databaseRetrySeconds: 120,
+  });
 
 export type CrawlConfig = z.output<typeof crawlSectionSchema>;

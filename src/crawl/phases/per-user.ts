@@ -113,16 +113,28 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
       buffer = [];
       if (outcomes.length > 0) await commit(ctx, outcomes);
     };
+    // Commits run behind the reads, one at a time; the first one that fails stops the batch.
+    let commitFailure: { error: unknown } | undefined;
     let flushing: Promise<void> = Promise.resolve();
-    await mapPool(batch, ctx.concurrency, async (item) => {
-      const outcome = await readOne(ctx, catalog, item.account_id, item.purpose);
-      buffer.push(outcome);
-      done += 1;
-      recent.push(Date.now());
-      if (buffer.length >= COMMIT_EVERY) flushing = flushing.then(flush);
-      if (done % 10 === 0) report();
-    });
-    await flushing;
+    const scheduleFlush = () => {
+      flushing = flushing.then(flush).catch((error: unknown) => {
+        commitFailure ??= { error };
+      });
+    };
+    try {
+      await mapPool(batch, ctx.concurrency, async (item) => {
+        if (commitFailure) throw commitFailure.error;
+        const outcome = await readOne(ctx, catalog, item.account_id, item.purpose);
+        buffer.push(outcome);
+        done += 1;
+        recent.push(Date.now());
+        if (buffer.length >= COMMIT_EVERY) scheduleFlush();
+        if (done % 10 === 0) report();
+      });
+    } finally {
+      await flushing;
+    }
+    if (commitFailure) throw commitFailure.error;
     await flush();
     report();
   }

@@ -3,6 +3,7 @@
  * and per-user work items. Functions take the database (or a transaction) first.
  */
 import { sql, type Kysely } from "kysely";
+import { isUniqueViolation } from "../errors.ts";
 import { json } from "../json.ts";
 import type { CrawlRun, CrawlStatus, Database } from "../schema.ts";
 
@@ -22,21 +23,31 @@ export async function upsertOrg(db: Db, org: { orgId: string; name: string | nul
     .execute();
 }
 
-export async function createRun(
+/**
+ * Inserts a new running run. At most one run per org may be running (a partial unique
+ * index), so this is the atomic claim of the org's crawl.
+ * @returns the run, or null when another run of the org is already running
+ */
+export async function insertRunningRun(
   db: Db,
   run: { orgId: string; strategy: string; at: Date; checkpoint: Record<string, unknown> },
-): Promise<CrawlRun> {
-  return db
-    .insertInto("crawl_runs")
-    .values({
-      org_id: run.orgId,
-      strategy: run.strategy,
-      started_at: run.at,
-      heartbeat_at: run.at,
-      checkpoint: json(run.checkpoint),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+): Promise<CrawlRun | null> {
+  try {
+    return await db
+      .insertInto("crawl_runs")
+      .values({
+        org_id: run.orgId,
+        strategy: run.strategy,
+        started_at: run.at,
+        heartbeat_at: run.at,
+        checkpoint: json(run.checkpoint),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (error) {
+    if (isUniqueViolation(error)) return null;
+    throw error;
+  }
 }
 
 /** The newest run of the org still marked running (a crawl in progress, or one that was killed). */
@@ -48,6 +59,89 @@ export async function findRunningRun(db: Db, orgId: string): Promise<CrawlRun | 
     .where("status", "=", "running")
     .orderBy("run_id", "desc")
     .executeTakeFirst();
+}
+
+/** The org's newest run, whatever its status. */
+export async function latestRun(db: Db, orgId: string): Promise<CrawlRun | undefined> {
+  return db
+    .selectFrom("crawl_runs")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .orderBy("run_id", "desc")
+    .executeTakeFirst();
+}
+
+/**
+ * Takes over a running run whose owner is gone, only if nobody else did since it was read
+ * (its heartbeat is still the one read): two processes finding the same dead run cannot
+ * both take it.
+ * @returns the run as taken over, or null when another process got there first
+ */
+export async function takeOverRun(
+  db: Db,
+  run: CrawlRun,
+  claim: { at: Date; checkpoint: Record<string, unknown> },
+): Promise<CrawlRun | null> {
+  const row = await db
+    .updateTable("crawl_runs")
+    .set({ heartbeat_at: claim.at, checkpoint: json(claim.checkpoint) })
+    .where("run_id", "=", run.run_id)
+    .where("status", "=", "running")
+    .where("heartbeat_at", "=", run.heartbeat_at)
+    .returningAll()
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+/**
+ * Reopens a failed or incomplete run to resume it from its checkpoint: it becomes the org's
+ * running run again (the same unique index guards it), and its failed per-user reads are
+ * queued again.
+ * @returns the reopened run, or null when another run of the org is running now
+ */
+export async function reopenRun(
+  db: Db,
+  run: CrawlRun,
+  claim: { at: Date; checkpoint: Record<string, unknown> },
+): Promise<CrawlRun | null> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable("crawl_runs")
+        .set({
+          status: "running",
+          finished_at: null,
+          error: null,
+          heartbeat_at: claim.at,
+          checkpoint: json(claim.checkpoint),
+        })
+        .where("run_id", "=", run.run_id)
+        .where("status", "=", run.status)
+        .returningAll()
+        .executeTakeFirst();
+      if (row === undefined) return null;
+      await trx
+        .updateTable("crawl_user_checks")
+        .set({ state: "pending" })
+        .where("run_id", "=", run.run_id)
+        .where("state", "=", "failed")
+        .execute();
+      return row;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return null;
+    throw error;
+  }
+}
+
+/** Gives a run up for good: never resumed, never reported. */
+export async function abandonRun(db: Db, runId: number, at: Date, why: string): Promise<void> {
+  await db
+    .updateTable("crawl_runs")
+    .set({ status: "abandoned", finished_at: at, error: `abandoned: ${why}` })
+    .where("run_id", "=", runId)
+    .where("status", "in", ["running", "failed", "incomplete"])
+    .execute();
 }
 
 export async function getRun(db: Db, runId: number): Promise<CrawlRun> {

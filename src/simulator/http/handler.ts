@@ -136,10 +136,13 @@ export async function handleRequest(
       return;
     }
     stats.byRoute[route.name] = (stats.byRoute[route.name] ?? 0) + 1;
+    const faults = deps.faults();
+    for (const accountId of faults.countRequest()) {
+      for (const org of deps.orgsByKey.values()) org.deleteUser(accountId);
+    }
 
     const decision = deps.limiter.take(state.org.id, route.rateClass, now);
     const headers = rateHeaders(decision, options.rateLimitResetFormat);
-    const faults = deps.faults();
     if (!decision.allowed) {
       stats.rateLimited++;
       if (options.retryAfterHeader) {
@@ -152,6 +155,18 @@ export async function handleRequest(
 
     const delay = faults.latency();
     if (delay > 0) await sleep(delay);
+
+    const stall = faults.stall(route.name);
+    if (stall) {
+      // Never answered: the socket stays open until the client gives up or the server closes.
+      stats.faults++;
+      stats.stalls++;
+      if (stall === "partial-body") {
+        res.writeHead(200, { ...headers, "Content-Type": "application/json; charset=utf-8" });
+        res.write('{"data":[');
+      }
+      return;
+    }
 
     let raw = "";
     if (req.method === "POST" || req.method === "PUT" || req.method === "PATCH")
@@ -170,7 +185,7 @@ export async function handleRequest(
       }
     }
 
-    const failStatus = faults.randomError();
+    const failStatus = faults.randomError(route.name);
     const userParam = params.accountId ?? params.userId;
     const failsUser = route.readsOneUser === true && faults.failsUser(userParam);
     if (failStatus !== undefined || failsUser) {
@@ -181,7 +196,7 @@ export async function handleRequest(
         : familyError(
             route.family,
             status,
-            "ADMIN-500-1",
+            route.internalErrorCode ?? "ADMIN-500-1",
             "An internal error occurred. Try again later.",
           );
       send(res, r, headers);
@@ -230,7 +245,13 @@ export async function handleRequest(
       now,
       baseUrl: deps.baseUrl(),
       options,
-      lagMs: faults.lagMs,
+      write: {
+        now,
+        lagMs: faults.lagMs,
+        delayMs: faults.writeDelayMs,
+        request: { route: route.name, method: route.method, path: url.pathname },
+      },
+      faults,
     });
     const out = faults.html && result.status >= 500 ? htmlError(result.status) : result;
     send(res, out, headers);

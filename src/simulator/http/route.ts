@@ -1,6 +1,7 @@
 import type { SimResponse } from "../errors.ts";
+import type { Faults } from "../faults.ts";
 import type { ResolvedOptions } from "../options.ts";
-import type { OrgState } from "../org-state.ts";
+import type { OrgState, WriteOptions } from "../org-state.ts";
 import type { RateClass } from "../rate-limiter.ts";
 
 /** How the gateway and service answer auth failures and missing resources on a route. */
@@ -18,8 +19,11 @@ export interface RouteContext {
   /** e.g. `http://127.0.0.1:4010`; link URLs are built from it. */
   baseUrl: string;
   options: ResolvedOptions;
-  /** Current read-after-write lag in ms (0 = off). */
-  lagMs: number;
+  /** How writes made by this request apply: time, read lag, delay, and the request itself
+   * (recorded on the audit event). */
+  write: WriteOptions;
+  /** The fault configuration in force (data faults shape the responses). */
+  faults: Faults;
 }
 
 export interface Route {
@@ -32,6 +36,8 @@ export interface Route {
   family: ApiFamily;
   /** Whether the route reads one user named by `{accountId}`/`{userId}` (always-fail faults). */
   readsOneUser?: boolean;
+  /** `code` of the 500 body where the spec names one other than `ADMIN-500-1`. */
+  internalErrorCode?: string;
   handle(ctx: RouteContext): SimResponse;
 }
 

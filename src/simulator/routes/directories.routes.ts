@@ -33,7 +33,8 @@ export const directoryRoutes: Route[] = [
       const accountId = typeof q.accountId === "string" ? q.accountId : undefined;
       const term = typeof q.searchTerm === "string" ? q.searchTerm.toLowerCase() : undefined;
       const ids = Array.isArray(q.directoryIds) ? (q.directoryIds as string[]) : [];
-      const user = accountId ? ctx.state.readUser(accountId, ctx.now) : undefined;
+      const read = accountId ? ctx.state.readUser(accountId, ctx.now) : undefined;
+      const user = read && ctx.state.isDirectoryAccount(read) ? read : undefined;
       const dirs = ctx.state.org.directories.filter(
         (d) =>
           (!accountId || user?.memberships[d.directoryId] !== undefined) &&

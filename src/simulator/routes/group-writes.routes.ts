@@ -20,6 +20,10 @@ function membershipResult(r: WriteResult): SimResponse {
         "Conflict",
         "The user is already a member of this group.",
       );
+    case "license-limit":
+      return licenseLimit(
+        "You've exceeded your user limit for an app that the group grants access to.",
+      );
     case "group-synced":
       return adminErrors(
         403,
@@ -39,6 +43,12 @@ function membershipResult(r: WriteResult): SimResponse {
   }
 }
 
+/** 409 `ADMIN-409-3` (spec: "License limit exceeded"); never says "already", so a client can
+ * tell it from the "already a member" conflict. */
+function licenseLimit(detail: string): SimResponse {
+  return adminErrors(409, "ADMIN-409-3", "License limit exceeded", detail);
+}
+
 const roleBody = z.object({ resourceId: z.string().min(1), roleId: z.string().min(1) });
 
 function roleWrite(op: "assign" | "revoke") {
@@ -52,8 +62,9 @@ function roleWrite(op: "assign" | "revoke") {
     const { resourceId, roleId } = body.data;
     const r =
       op === "assign"
-        ? ctx.state.assignGroupRole(g.id, resourceId, roleId, ctx.now)
-        : ctx.state.revokeGroupRole(g.id, resourceId, roleId, ctx.now);
+        ? ctx.state.assignGroupRole(g.id, resourceId, roleId, ctx.write)
+        : ctx.state.revokeGroupRole(g.id, resourceId, roleId, ctx.write);
+    if (r === "license-limit") return licenseLimit("You've exceeded your user limit for the app.");
     if (r === "resource-not-found") {
       return adminErrors(400, "ADMIN-400-4", "Bad Request", `Unknown resource ${resourceId}.`);
     }
@@ -90,7 +101,7 @@ export const groupWriteRoutes: Route[] = [
         randomUUID(),
         body.data.name,
         body.data.description ?? "",
-        ctx.now,
+        ctx.write,
       );
       if (g === "name-taken") {
         return adminErrors(
@@ -114,7 +125,7 @@ export const groupWriteRoutes: Route[] = [
       const scope = writeScope(ctx);
       if (typeof scope !== "string") return scope;
       if (!groupIn(ctx, scope)) return groupNotFound();
-      const r = ctx.state.deleteGroup(ctx.params.groupId ?? "", ctx.now);
+      const r = ctx.state.deleteGroup(ctx.params.groupId ?? "", ctx.write);
       if (r === "admin-group") {
         return adminErrors(
           403,
@@ -163,7 +174,7 @@ export const groupWriteRoutes: Route[] = [
       if (!body.success) return invalidBody(body.error);
       if (!groupIn(ctx, scope)) return groupNotFound();
       return membershipResult(
-        ctx.state.addToGroup(ctx.params.groupId ?? "", body.data.accountId, ctx.now, ctx.lagMs),
+        ctx.state.addToGroup(ctx.params.groupId ?? "", body.data.accountId, ctx.write),
       );
     },
   },
@@ -178,12 +189,7 @@ export const groupWriteRoutes: Route[] = [
       if (typeof scope !== "string") return scope;
       if (!groupIn(ctx, scope)) return groupNotFound();
       return membershipResult(
-        ctx.state.removeFromGroup(
-          ctx.params.groupId ?? "",
-          ctx.params.accountId ?? "",
-          ctx.now,
-          ctx.lagMs,
-        ),
+        ctx.state.removeFromGroup(ctx.params.groupId ?? "", ctx.params.accountId ?? "", ctx.write),
       );
     },
   },

@@ -20,7 +20,8 @@ export const lastActiveRoutes: Route[] = [
     handle(ctx) {
       const accountId = ctx.params.accountId ?? "";
       const u = ctx.state.readUser(accountId, ctx.now);
-      if (!u || !ctx.state.visibleIn(u, "-")) {
+      // A v1 per-account read: known for any member or managed account, apps included.
+      if (!u || !ctx.state.inOrg(u)) {
         return adminErrors(
           404,
           "ADMIN-404-8",
@@ -29,28 +30,30 @@ export const lastActiveRoutes: Route[] = [
         );
       }
       const kind = `lastActive:${accountId}`;
+      const activity = ctx.state.visibleActivity(u);
       let offset = 0;
       const cursor = ctx.query.get("cursor");
       if (cursor !== null) {
         const c = cursorSchema.safeParse(decodeCursor(ctx.state.org.id, kind, cursor));
-        if (!c.success || c.data.off >= u.activity.length) return invalidCursor();
+        if (!c.success || c.data.off >= activity.length) return invalidCursor();
         offset = c.data.off;
       }
+      const ts = ctx.faults.timestamps(accountId);
       const size = ctx.options.lastActivePageSize;
-      const items = u.activity.slice(offset, offset + size).map((a) => ({
+      const items = activity.slice(offset, offset + size).map((a) => ({
         id: a.workspaceId,
         key: ctx.state.workspace(a.workspaceId)?.key ?? "jira-software",
         last_active: a.lastActiveAt.slice(0, 10),
-        last_active_timestamp: toSeconds(a.lastActiveAt),
+        last_active_timestamp: ts(toSeconds(a.lastActiveAt)),
       }));
       const body: Record<string, unknown> = {
         data: {
           product_access: items,
           added_to_org: u.addedToOrg.slice(0, 10),
-          added_to_org_timestamp: toSeconds(u.addedToOrg),
+          added_to_org_timestamp: ts(toSeconds(u.addedToOrg)),
         },
       };
-      if (offset + size < u.activity.length) {
+      if (offset + size < activity.length) {
         body.links = { next: encodeCursor(ctx.state.org.id, kind, { off: offset + size }) };
       }
       return json(200, body);

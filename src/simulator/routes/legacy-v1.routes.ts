@@ -26,7 +26,7 @@ function access(to: SimMembershipStatus) {
     const u = ctx.state.user(id);
     if (!u || Object.keys(u.memberships).length === 0) return notFound(id);
     for (const [dir, current] of Object.entries(u.memberships)) {
-      if (current !== to) ctx.state.setMembership(id, dir, to, ctx.now, ctx.lagMs);
+      if (current !== to) ctx.state.setMembership(id, dir, to, ctx.write);
     }
     const verb = to === "suspended" ? "suspended" : "restored";
     return json(200, {
@@ -65,7 +65,7 @@ export const legacyV1Routes: Route[] = [
       const u = ctx.state.user(id);
       if (!u || Object.keys(u.memberships).length === 0) return notFound(id);
       for (const dir of Object.keys(u.memberships))
-        ctx.state.removeFromDirectory(id, dir, ctx.now, ctx.lagMs);
+        ctx.state.removeFromDirectory(id, dir, ctx.write);
       return noContent();
     },
   },

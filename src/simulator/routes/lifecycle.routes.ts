@@ -71,7 +71,7 @@ export const lifecycleRoutes: Route[] = [
     family: "user-management",
     handle: guarded((ctx, u) => {
       if (u.deletionScheduledAt) return umError(403, "forbidden");
-      if (u.accountStatus === "active") ctx.state.lifecycle(u, "disable", ctx.now, ctx.lagMs);
+      if (u.accountStatus === "active") ctx.state.lifecycle(u, "disable", ctx.write);
       return noContent();
     }),
   },
@@ -84,7 +84,7 @@ export const lifecycleRoutes: Route[] = [
     handle: guarded((ctx, u) => {
       // A deleted account must have its deletion cancelled first.
       if (u.deletionScheduledAt) return umError(403, "forbidden");
-      if (u.accountStatus === "inactive") ctx.state.lifecycle(u, "enable", ctx.now, ctx.lagMs);
+      if (u.accountStatus === "inactive") ctx.state.lifecycle(u, "enable", ctx.write);
       return noContent();
     }),
   },
@@ -102,7 +102,7 @@ export const lifecycleRoutes: Route[] = [
           errorCodes: [{ code: "ORG_ADMIN", message: "The account is an organization admin." }],
         });
       }
-      if (!u.deletionScheduledAt) ctx.state.lifecycle(u, "delete", ctx.now, ctx.lagMs);
+      if (!u.deletionScheduledAt) ctx.state.lifecycle(u, "delete", ctx.write);
       return json(200, { message: "Success" });
     }),
   },
@@ -113,7 +113,7 @@ export const lifecycleRoutes: Route[] = [
     rateClass: "default",
     family: "user-management",
     handle: guarded((ctx, u) => {
-      if (u.deletionScheduledAt) ctx.state.lifecycle(u, "cancel-delete", ctx.now, ctx.lagMs);
+      if (u.deletionScheduledAt) ctx.state.lifecycle(u, "cancel-delete", ctx.write);
       return json(200, { message: "Success" });
     }),
   },

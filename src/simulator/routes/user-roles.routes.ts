@@ -33,7 +33,9 @@ function roleWrite(op: "assign" | "revoke") {
       );
     }
     const { role, resource } = body.data;
-    if (!PLATFORM_ROLES.has(role) && !resource) {
+    // "Resource is required for all roles other than org-admin"; other platform roles take
+    // their site as the resource, which the simulator does not model further.
+    if (role !== "atlassian/org-admin" && !resource) {
       return adminErrors(
         400,
         "ADMIN-UAM-400-3",
@@ -42,13 +44,21 @@ function roleWrite(op: "assign" | "revoke") {
       );
     }
     const userId = ctx.params.userId ?? "";
+    const target = PLATFORM_ROLES.has(role) ? undefined : resource;
     const r =
       op === "assign"
-        ? ctx.state.assignUserRole(userId, role, resource, ctx.now, ctx.lagMs)
-        : ctx.state.revokeUserRole(userId, role, resource, ctx.now, ctx.lagMs);
+        ? ctx.state.assignUserRole(userId, role, target, ctx.write)
+        : ctx.state.revokeUserRole(userId, role, target, ctx.write);
     switch (r) {
       case "ok":
         return noContent();
+      case "license-limit":
+        return adminErrors(
+          409,
+          "ADMIN-UAM-409-3",
+          "Product License Limit Exceeded",
+          `Granting ${role} on ${resource ?? ""} would exceed the product's user limit.`,
+        );
       case "resource-not-found":
         return adminErrors(
           400,
@@ -59,14 +69,14 @@ function roleWrite(op: "assign" | "revoke") {
       case "not-assigned":
         return adminErrors(
           404,
-          "ADMIN-UAM-404-1",
+          "ADMIN-UAM-404-3",
           "Unknown Resource",
           `The user holds no direct ${role} role there.`,
         );
       default:
         return adminErrors(
           404,
-          "ADMIN-UAM-404-1",
+          "ADMIN-UAM-404-3",
           "Unknown Resource",
           `User ${userId} was not found.`,
         );
@@ -74,7 +84,8 @@ function roleWrite(op: "assign" | "revoke") {
   };
 }
 
-/** v1 direct role grants (not in the 2026-06-30 sunset list). */
+/** v1 direct role grants (not in the 2026-06-30 sunset list). 404s carry `ADMIN-UAM-404-3`, the
+ * one code the spec lists for them; 500s `ADMIN-UAM-500-1` (`ApiErrorResponse`). */
 export const userRoleRoutes: Route[] = [
   {
     method: "POST",
@@ -82,6 +93,7 @@ export const userRoleRoutes: Route[] = [
     name: "userRoles.assign",
     rateClass: "default",
     family: "v1",
+    internalErrorCode: "ADMIN-UAM-500-1",
     handle: roleWrite("assign"),
   },
   {
@@ -90,6 +102,7 @@ export const userRoleRoutes: Route[] = [
     name: "userRoles.revoke",
     rateClass: "default",
     family: "v1",
+    internalErrorCode: "ADMIN-UAM-500-1",
     handle: roleWrite("revoke"),
   },
 ];

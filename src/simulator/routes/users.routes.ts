@@ -1,7 +1,9 @@
+import { z } from "zod";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { json, noContent } from "../errors.ts";
 import type { SimResponse } from "../errors.ts";
 import type { Route, RouteContext } from "../http/route.ts";
-import type { SimMembershipStatus } from "../model.ts";
+import type { SimMembershipStatus, SimUser } from "../model.ts";
 import { findUsers, filterFromQuery, userFilterSchema, userSearchSchema } from "../user-filter.ts";
 import type { UserSearch } from "../user-filter.ts";
 import { v2User, v2UserDetails } from "../user-views.ts";
@@ -10,16 +12,47 @@ import {
   invalidBody,
   invalidCursor,
   queryLimit,
-  readOffsetCursor,
   readScope,
   readUserIn,
   userNotFound,
-  v2Links,
   writeScope,
 } from "./common.ts";
 import { userRoleAssignments } from "./role-assignments.ts";
 
 const USERS = "/admin/v2/orgs/{orgId}/directories/{directoryId}/users";
+
+/**
+ * Where a users page starts: the position of its first user in the result order (generation
+ * ordinal, plus the nickname when sorted). Keys rather than offsets, so a user who disappears
+ * between two pages (removed, deleted) never shifts the rest of the walk. `end` marks the
+ * empty pages past the end that the `endlessCursors` fault hands out.
+ */
+const userKey = z.union([
+  z.object({ end: z.number().int().min(1) }).strict(),
+  z.object({ n: z.string(), o: z.number().int() }).strict(),
+  z.object({ o: z.number().int() }).strict(),
+]);
+type UserKey = z.infer<typeof userKey>;
+type PositionKey = Exclude<UserKey, { end: number }>;
+
+const userCursor = z.object({
+  q: z.record(z.string(), z.unknown()),
+  at: userKey.nullable(),
+  limit: z.number().int().min(1),
+});
+
+/** Decodes a users cursor for `kind`; undefined when invalid (caller answers `ADMIN-400-1`). */
+function readUserCursor(
+  ctx: RouteContext,
+  kind: string,
+  raw: string,
+): { req: UserSearch; at: UserKey | null; limit: number } | undefined {
+  const c = userCursor.safeParse(decodeCursor(ctx.state.org.id, kind, raw));
+  const req = c.success ? userSearchSchema.safeParse(c.data.q) : undefined;
+  return c.success && req?.success
+    ? { req: req.data, at: c.data.at, limit: c.data.limit }
+    : undefined;
+}
 
 /** Shared by POST search and the deprecated GET list: filters, cursor, page. */
 function searchPage(
@@ -27,16 +60,51 @@ function searchPage(
   scope: string,
   kind: string,
   req: UserSearch,
-  offset: number,
+  at: UserKey | null,
   limit: number,
 ): SimResponse {
   const { cursor: _c, limit: _l, ...query } = req;
-  const users = findUsers(ctx.state, scope, query, ctx.now, query.sortBy?.[0]?.direction);
-  if (offset > 0 && offset >= users.length) return invalidCursor();
+  const dir = query.sortBy?.[0]?.direction;
+  const sign = dir === "desc" ? -1 : 1;
+  const keyOf = (u: SimUser): PositionKey => {
+    const o = ctx.state.ordinal(u.accountId);
+    return dir ? { n: u.nickname, o } : { o };
+  };
+  const cmp = (a: PositionKey, b: PositionKey): number =>
+    "n" in a && "n" in b ? sign * (a.n.localeCompare(b.n) || a.o - b.o) : a.o - b.o;
+  const cursor = (k: UserKey | null) =>
+    encodeCursor(ctx.state.org.id, kind, { q: query, at: k, limit });
+
+  const users = findUsers(ctx.state, scope, query, ctx.now, dir);
+  const endless = ctx.faults.endlessCursors;
   const expand = new Set<string>(query.expand ?? []);
+  if (at && "end" in at) {
+    return json(200, {
+      data: [],
+      links: { self: cursor(at), ...(endless ? { next: cursor({ end: at.end + 1 }) } : {}) },
+    });
+  }
+  let start = 0;
+  if (at) {
+    let hi = users.length;
+    while (start < hi) {
+      const mid = (start + hi) >> 1;
+      const u = users[mid];
+      if (u && cmp(keyOf(u), at) < 0) start = mid + 1;
+      else hi = mid;
+    }
+  }
+  const links: Record<string, string> = { self: cursor(at) };
+  const prev = start > 0 ? users[Math.max(0, start - limit)] : undefined;
+  if (prev) links.prev = cursor(keyOf(prev));
+  const next = users[start + limit];
+  if (next) links.next = cursor(keyOf(next));
+  else if (endless) links.next = cursor({ end: 1 });
   return json(200, {
-    data: users.slice(offset, offset + limit).map((u) => v2User(ctx.state, u, scope, expand)),
-    links: v2Links(ctx, kind, query, offset, limit, users.length),
+    data: users
+      .slice(start, start + limit)
+      .map((u) => v2User(ctx.state, u, scope, expand, ctx.faults)),
+    links,
   });
 }
 
@@ -46,9 +114,9 @@ function membershipWrite(to: SimMembershipStatus) {
     if (typeof scope !== "string") return scope;
     const u = ctx.state.user(ctx.params.accountId ?? "");
     const current = u?.memberships[scope];
-    if (!u || !current) return userNotFound();
+    if (!u || !current || !ctx.state.isDirectoryAccount(u)) return userNotFound();
     if (current === to) return noContent(); // idempotent: already in the requested state
-    ctx.state.setMembership(u.accountId, scope, to, ctx.now, ctx.lagMs);
+    ctx.state.setMembership(u.accountId, scope, to, ctx.write);
     return noContent();
   };
 }
@@ -66,14 +134,13 @@ export const userRoutes: Route[] = [
       const kind = `users.search:${scope}`;
       const body = (ctx.body ?? {}) as Record<string, unknown>;
       if (typeof body.cursor === "string") {
-        const c = readOffsetCursor(ctx, kind, body.cursor);
-        const req = c && userSearchSchema.safeParse(c.q);
-        if (!c || !req?.success) return invalidCursor();
-        return searchPage(ctx, scope, kind, req.data, c.off, c.limit);
+        const c = readUserCursor(ctx, kind, body.cursor);
+        if (!c) return invalidCursor();
+        return searchPage(ctx, scope, kind, c.req, c.at, c.limit);
       }
       const parsed = userSearchSchema.safeParse(body);
       if (!parsed.success) return invalidBody(parsed.error);
-      return searchPage(ctx, scope, kind, parsed.data, 0, parsed.data.limit ?? 50);
+      return searchPage(ctx, scope, kind, parsed.data, null, parsed.data.limit ?? 50);
     },
   },
   {
@@ -128,16 +195,15 @@ export const userRoutes: Route[] = [
       const kind = `users.list:${scope}`;
       const cursor = ctx.query.get("cursor");
       if (cursor !== null) {
-        const c = readOffsetCursor(ctx, kind, cursor);
-        const req = c && userSearchSchema.safeParse(c.q);
-        if (!c || !req?.success) return invalidCursor();
-        return searchPage(ctx, scope, kind, req.data, c.off, c.limit);
+        const c = readUserCursor(ctx, kind, cursor);
+        if (!c) return invalidCursor();
+        return searchPage(ctx, scope, kind, c.req, c.at, c.limit);
       }
       const limit = queryLimit(ctx.query, 100);
       if (Number.isNaN(limit)) return badRequestLimit(100);
       const parsed = userSearchSchema.safeParse(filterFromQuery(ctx.query));
       if (!parsed.success) return invalidBody(parsed.error);
-      return searchPage(ctx, scope, kind, parsed.data, 0, limit ?? 20);
+      return searchPage(ctx, scope, kind, parsed.data, null, limit ?? 20);
     },
   },
   {
@@ -167,7 +233,7 @@ export const userRoutes: Route[] = [
       if (typeof scope !== "string") return scope;
       const u = readUserIn(ctx, scope);
       if (!u) return userNotFound();
-      return json(200, { data: v2UserDetails(ctx.state, u, scope) });
+      return json(200, { data: v2UserDetails(ctx.state, u, scope, ctx.faults) });
     },
   },
   {
@@ -195,12 +261,9 @@ export const userRoutes: Route[] = [
     handle(ctx) {
       const scope = writeScope(ctx);
       if (typeof scope !== "string") return scope;
-      const result = ctx.state.removeFromDirectory(
-        ctx.params.accountId ?? "",
-        scope,
-        ctx.now,
-        ctx.lagMs,
-      );
+      const target = ctx.state.user(ctx.params.accountId ?? "");
+      if (!target || !ctx.state.isDirectoryAccount(target)) return userNotFound();
+      const result = ctx.state.removeFromDirectory(target.accountId, scope, ctx.write);
       return result === "ok" ? noContent() : userNotFound();
     },
   },

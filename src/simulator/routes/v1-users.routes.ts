@@ -35,7 +35,7 @@ export const v1UserRoutes: Route[] = [
       return json(200, {
         data: managed
           .slice(offset, offset + size)
-          .map((u) => v1User(state, u, ctx.baseUrl, state.org.id)),
+          .map((u) => v1User(state, u, ctx.baseUrl, state.org.id, ctx.faults)),
         meta: { total: managed.length },
         links,
       });

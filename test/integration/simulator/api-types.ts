@@ -30,11 +30,14 @@ export interface V2User {
   status: string;
   accountStatus: string;
   membershipStatus: string;
+  name: string;
   nickname: string;
   email: string;
+  addedToOrg: string;
   deactivatedOn?: string;
   platformRoles?: string[];
-  productAccess?: { key: string; id: string; lastActiveTimestamp: string }[];
+  /** `lastActiveTimestamp` is optional in the spec (and absent under the matching fault). */
+  productAccess?: { key: string; id: string; lastActiveTimestamp?: string }[];
   groups?: { id: string; name: string | null; description: string | null }[];
   counts?: { resources?: number };
 }

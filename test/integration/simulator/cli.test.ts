@@ -62,6 +62,78 @@ describe("reclaim simulator", () => {
     await expect(fetch(`${url}/admin/v1/orgs`)).rejects.toThrow();
   });
 
+  it("applies --account-types, --faults and --license-limit", async () => {
+    let out = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const run = simulatorCommand().parseAsync(
+      [
+        "--port",
+        "0",
+        "--users",
+        "60",
+        "--seed",
+        "cli-flags",
+        "--api-key",
+        "k",
+        "--org-id",
+        "o",
+        "--account-types",
+        "legacy",
+        "--faults",
+        '{"endlessCursors":true,"errorRate":0.9}',
+        "--fault-rate",
+        "0",
+        "--license-limit",
+        "confluence=7",
+        "--license-limit",
+        "jira=9",
+      ],
+      { from: "user" },
+    );
+    await vi.waitFor(() => expect(out).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/), {
+      timeout: 10_000,
+    });
+    const url = /listening on (\S+)/.exec(out)![1]!;
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { Authorization: "Bearer k", "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200); // --fault-rate 0 overrides the JSON errorRate
+      return (await res.json()) as {
+        data: { accountType?: string; attributes?: { typeKey: string; capacity: number | null } }[];
+        links: { next?: string };
+      };
+    };
+    const users = await post("/admin/v2/orgs/o/directories/-/users/search", { limit: 100 });
+    expect(users.data.some((u) => u.accountType === "app")).toBe(true);
+    expect(users.links.next).toBeDefined(); // endless
+    const ws = await post("/admin/v2/orgs/o/workspaces", { limit: 100 });
+    const caps = new Map(ws.data.map((w) => [w.attributes!.typeKey, w.attributes!.capacity]));
+    expect(caps.get("confluence")).toBe(7);
+    expect(caps.get("jira-software")).toBe(9);
+    process.emit("SIGINT");
+    await run;
+  });
+
+  it("reports an unknown --license-limit product as a usage error", async () => {
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const run = simulatorCommand().parseAsync(
+      ["--port", "0", "--users", "5", "--license-limit", "trello=3"],
+      { from: "user" },
+    );
+    await expect(run).rejects.toThrow(
+      /--license-limit: no workspace has the id or product key trello/,
+    );
+    await expect(run).rejects.toHaveProperty("name", "UsageError");
+  });
+
   it.each([
     ["--port", "70000"],
     ["--users", "-1"],
@@ -71,6 +143,12 @@ describe("reclaim simulator", () => {
     ["--legacy-v1", "maybe"],
     ["--rate-limit-reset", "weekly"],
     ["--rate-limit", "0"],
+    ["--account-types", "bots"],
+    ["--faults", "{not json"],
+    ["--faults", "[1]"],
+    ["--faults", '{"errorRate":3}'],
+    ["--license-limit", "confluence"],
+    ["--license-limit", "confluence=-2"],
   ])("rejects %s %s with a usage error", async (flag, value) => {
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     const run = simulatorCommand().parseAsync([flag, value], { from: "user" });

@@ -73,6 +73,9 @@ async function hit<T = ErrorBody>(
     h.body,
   );
   expect(reply.status, `${method} ${path}: ${reply.text.slice(0, 300)}`).toBe(status);
+  // Requests the simulator accepts must be ones the spec allows (bad ones are sent on purpose
+  // only where a 4xx is expected).
+  if (status < 400) expect(validator.checkRequest(spec, method, template, h.body)).toEqual([]);
   const problems = validator.check({
     spec,
     method,
@@ -162,6 +165,32 @@ describe("organizations spec 2026-09-24: reads", () => {
     });
     await hit("GET", `${USERS}/{accountId}/role-assignments`, 404, {
       params: { accountId: "ghost" },
+    });
+  });
+
+  it("every page of users search (all expansions) and every user's details, with no accountType exception", async () => {
+    let body: Record<string, unknown> = {
+      limit: 100,
+      expand: ["platformRoles", "counts.resources", "productAccess", "groups"],
+    };
+    const ids: string[] = [];
+    for (;;) {
+      const page = await hit<Page<{ accountId: string }>>("POST", `${USERS}/search`, 200, {
+        params: { directoryId: "-" },
+        body,
+      });
+      ids.push(...page.body.data.map((u) => u.accountId));
+      if (!page.body.links?.next) break;
+      body = { cursor: page.body.links.next };
+    }
+    expect(ids).toEqual(sim.directoryUsers().map((u) => u.accountId));
+    for (const id of ids) {
+      await hit("GET", `${USERS}/{userId}`, 200, { params: { directoryId: "-", userId: id } });
+    }
+    // App and customer accounts are not v2 directory users: 404 in the spec's shape.
+    const bot = org.users.find((u) => u.accountType !== "atlassian")!;
+    await hit("GET", `${USERS}/{userId}`, 404, {
+      params: { directoryId: "-", userId: bot.accountId },
     });
   });
 
@@ -348,6 +377,70 @@ describe("organizations spec 2026-09-24: writes and events", () => {
       params: { userId: u.accountId },
       body: { role: "atlassian/user", resource: ws },
     });
+  });
+
+  it("licence limits: 409 on membership add, direct role assign and group role grant", async () => {
+    const ws = org.workspaces.find((w) => w.key === "confluence")!;
+    const holds = (u: SimUser) =>
+      u.directRoles.some((r) => r.resourceId === ws.id) ||
+      u.groupIds.some((g) =>
+        org.groups.find((x) => x.id === g)?.roles.some((r) => r.resourceId === ws.id),
+      );
+    const group = org.groups.find(
+      (g) =>
+        g.directoryId === dir && !g.externalSynced && g.roles.some((r) => r.resourceId === ws.id),
+    )!;
+    const u = person((x) => !holds(x));
+    sim.setLicenseLimit(0, ws.id, sim.seatsUsed(0, ws.id));
+    try {
+      await hit("POST", `${GROUPS}/{groupId}/memberships`, 409, {
+        params: { groupId: group.id },
+        body: { accountId: u.accountId },
+      });
+      await hit("POST", "/v1/orgs/{orgId}/users/{userId}/roles/assign", 409, {
+        params: { userId: u.accountId },
+        body: { role: "atlassian/user", resource: ws.id },
+      });
+      const empty = org.groups.find(
+        (g) =>
+          g.directoryId === dir &&
+          !g.roles.some((r) => r.resourceId === ws.id) &&
+          org.users.some(
+            (x) =>
+              x.groupIds.includes(g.id) &&
+              !holds(x) &&
+              x.accountStatus === "active" &&
+              x.memberships[dir] === "active" &&
+              x.accountType === "atlassian",
+          ),
+      )!;
+      await hit("POST", `${GROUPS}/{groupId}/role-assignments/assign`, 409, {
+        params: { groupId: empty.id },
+        body: { resourceId: ws.id, roleId: "atlassian/user" },
+      });
+    } finally {
+      sim.setLicenseLimit(0, ws.id, null);
+    }
+  });
+
+  it("delayed writes answer their documented status at once", async () => {
+    const u = person(() => true);
+    sim.setFaults({ writeDelayMs: 60_000 });
+    try {
+      await hit("POST", `${USERS}/{accountId}/suspend`, 204, {
+        params: { accountId: u.accountId },
+      });
+      await hit("POST", "/users/{account_id}/manage/lifecycle/disable", 204, {
+        spec: "um2023",
+        params: {
+          account_id: person((x) => x.claimStatus === "managed" && x.managementSource !== "synced")
+            .accountId,
+        },
+        body: { message: "Dormant" },
+      });
+    } finally {
+      sim.setFaults({});
+    }
   });
 
   it("domains", async () => {
@@ -545,6 +638,15 @@ describe("coverage", () => {
     expect(
       validator.check({ ...la, body: { data: { product_access: [{ ...item, key: "jira" }] } } }),
     ).not.toEqual([]);
+    // Request bodies are checked too.
+    const members = "/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships";
+    expect(validator.checkRequest("org2026", "POST", members, { accountId: "a" })).toEqual([]);
+    expect(validator.checkRequest("org2026", "POST", members, { account_id: "a" })).not.toEqual([]);
+    const assign = "/v1/orgs/{orgId}/users/{userId}/roles/assign";
+    expect(
+      validator.checkRequest("org2026", "POST", assign, { role: "atlassian/nope" }),
+    ).not.toEqual([]);
+    expect(validator.checkRequest("org2026", "GET", "/v1/orgs", { x: 1 })).not.toEqual([]);
     // Gateway-only statuses must still carry a matching ProxyError body.
     const gw = { ...search, status: 503, body: { code: 503, message: "Service Unavailable" } };
     expect(validator.check(gw)).toEqual([]);

@@ -554,6 +554,59 @@ describe("audit events", () => {
       target: e.attributes.context[0]!.id,
     }));
     expect(got).toEqual(expected.reverse());
+    // The handle's copy names the request behind each event, in order.
+    expect(sim.auditEvents().map((e) => e.request?.route)).toEqual(steps.map((s) => s[0]));
+    expect(
+      sim.auditEvents().every((e) => e.request?.at === e.time && e.request.path.startsWith("/")),
+    ).toBe(true);
+  });
+
+  it("refused and no-op writes append nothing; a delayed write appends one event when it lands", async () => {
+    const ws = org.workspaces.find((w) => w.key === "confluence")!;
+    const group = org.groups.find(
+      (g) =>
+        g.directoryId === dir && !g.externalSynced && g.roles.some((r) => r.resourceId === ws.id),
+    )!;
+    const member = person((x) => x.groupIds.includes(group.id));
+    const outsider = person(
+      (x) =>
+        x.claimStatus === "managed" &&
+        x.managementSource !== "synced" &&
+        !x.directRoles.some((r) => r.resourceId === ws.id) &&
+        !x.groupIds.some((g) =>
+          org.groups.find((y) => y.id === g)!.roles.some((r) => r.resourceId === ws.id),
+        ),
+    );
+    sim.setLicenseLimit(0, ws.id, sim.seatsUsed(0, ws.id));
+    const members = `${v2}/${dir}/groups/${group.id}/memberships`;
+    const refused: [Promise<{ status: number }>, number][] = [
+      [api.post(members, { accountId: member.accountId }), 409], // already a member
+      [api.post(members, { accountId: outsider.accountId }), 409], // licence limit
+      [
+        api.post(`/admin/v1/orgs/${org.id}/users/${outsider.accountId}/roles/assign`, {
+          role: "atlassian/user",
+          resource: ws.id,
+        }),
+        409,
+      ],
+      [api.del(`${members}/${outsider.accountId}`), 404],
+      [api.post(`${v2}/${dir}/users/ghost/suspend`), 404],
+      [api.post(`/users/${outsider.accountId}/manage/lifecycle/enable`), 204], // already active
+      [api.post(`${v2}/${dir}/users/${member.accountId}/restore`), 204], // already active
+    ];
+    for (const [call, status] of refused) expect((await call).status).toBe(status);
+    expect(await events()).toEqual([]);
+
+    sim.setFaults({ writeDelayMs: 60_000 });
+    expect((await api.post(`${v2}/${dir}/users/${member.accountId}/suspend`)).status).toBe(204);
+    expect((await api.post(`${v2}/${dir}/users/${member.accountId}/suspend`)).status).toBe(204);
+    expect(await events()).toEqual([]);
+    now = T0 + 60_000;
+    const landed = await events();
+    expect(landed.map((e) => [e.attributes.action, e.attributes.context[0]?.id])).toEqual([
+      ["user_suspended", member.accountId],
+    ]);
+    expect(landed[0]!.attributes.time).toBe(new Date(T0 + 60_000).toISOString());
   });
 
   it("pages events newest first, fetches one by id and lists actions", async () => {
