@@ -41,8 +41,8 @@ function toRecord(r: PolicyAuditRow): AuditRecord {
     accountId: r.account_id,
     op: r.op,
     request: {
-      method: String(req.method ?? ""),
-      path: String(req.path ?? ""),
+      method: typeof req.method === "string" ? req.method : "",
+      path: typeof req.path === "string" ? req.path : "",
       ...(req.body !== undefined ? { body: req.body } : {}),
     },
     responseStatus: r.response_status,

@@ -253,7 +253,7 @@ async function applyAction(
         a.kind === "remove-product-access" &&
         roles.some(
           (r) =>
-            r.resourceId === a.resource_id &&
+            sameResource(r.resourceId, a.resource_id ?? "") &&
             r.roles.some((x) => x.methods.includes("group_direct")),
         );
       const groups = viaGroup
@@ -316,7 +316,7 @@ async function applyAction(
   const held = typeof check.state.held === "string" ? check.state.held : null;
   const note =
     check.state.readError !== undefined
-      ? `done; the final read failed: ${String(check.state.readError)}`
+      ? `done; the final read failed: ${JSON.stringify(check.state.readError)}`
       : held;
   await moveAction(db, actionId, ["in-progress"], {
     state: "done",

@@ -77,7 +77,7 @@ function need<K extends keyof StepTarget>(
 ): NonNullable<StepTarget[K]> {
   const v = t[key];
   if (v === undefined || v === null) throw new TypeError(`${op} needs ${key}`);
-  return v as NonNullable<StepTarget[K]>;
+  return v;
 }
 
 /**

@@ -54,6 +54,8 @@ export async function crawl(
       concurrency: 8,
       crossCheckSample: 0,
       lastActivePerMinute: 200 * TIME_SCALE,
+      // every crawl a new run, as a nightly crawl after a finished one is
+      restart: true,
     },
   );
 }

@@ -28,7 +28,7 @@ describe("reclaim policy --help", () => {
     expect(help.stdout).toMatch(/^Usage: reclaim policy plan/m);
     const policy = policyCommand();
     const top = policy.helpInformation();
-    for (const sub of ["plan"]) {
+    for (const sub of ["plan", "approve", "apply", "audit"]) {
       expect(top).toMatch(new RegExp(`^\\s+${sub}\\b`, "m"));
       const command = policy.commands.find((c) => c.name() === sub);
       expect(command, sub).toBeDefined();
