@@ -6,10 +6,12 @@ import { userInfo } from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
+import { getAction } from "../../db/repositories/policy-apply.repository.ts";
 import { getPlan } from "../../db/repositories/policy-plans.repository.ts";
 import { createMailTransport } from "../../email/transport.ts";
 import { applyPlan, type ApplyResult } from "../../policy/apply/apply-plan.ts";
 import { atlassianPolicyApi } from "../../policy/apply/atlassian-policy-api.ts";
+import { undoPlan, type UndoResult } from "../../policy/apply/undo-plan.ts";
 import { approvePlan, type Approval } from "../../policy/approve.ts";
 import { listAudit, type AuditRecord } from "../../policy/audit.ts";
 import { PolicyRefusal } from "../../policy/errors.ts";
@@ -17,7 +19,13 @@ import { clientFor, orgConfigFor } from "../../policy/org-client.ts";
 import type { BuiltPlan } from "../../policy/plan/build-plan.ts";
 import { planOrgs } from "../../policy/plan/plan-orgs.ts";
 import { csvLine } from "../../reports/csv.ts";
-import { configFor, EXIT_FAILURE, parsePositiveInt, untilInterrupted } from "../context.ts";
+import {
+  configFor,
+  EXIT_FAILURE,
+  parsePositiveInt,
+  untilInterrupted,
+  UsageError,
+} from "../context.ts";
 import { progressPrinter } from "../progress.ts";
 
 /** Who is acting: `--by`, else the OS user. */
@@ -47,6 +55,7 @@ Rules, caps and exclusions live in the config file under "policy".`,
   policy.addCommand(planCommand());
   policy.addCommand(approveCommand());
   policy.addCommand(applyCommand());
+  policy.addCommand(undoCommand());
   policy.addCommand(auditCommand());
   return policy;
 }
@@ -285,6 +294,75 @@ export function describeApply(r: ApplyResult): string {
       (r.outcomes.length === 0 ? "; nothing left to do" : ""),
   );
   if (r.stopped !== undefined) lines.push(`  ${r.stopped}`);
+  return lines.join("\n");
+}
+
+function undoCommand(): Command {
+  return new Command("undo")
+    .description("restore exactly what a plan (or one action) changed")
+    .argument("[plan]", "plan id", parsePositiveInt("PLAN"))
+    .option("--action <id>", "undo only this action", parsePositiveInt("--action"))
+    .option("--by <name>", "who undoes, for the audit (default: the OS user)")
+    .addHelpText(
+      "after",
+      `
+Re-adds removed group memberships, re-assigns revoked direct roles (v1 roles/assign),
+restores suspended users and enables deactivated accounts — only the writes the plan made,
+in reverse order, each audited like any write. A licence-limit answer (the product has no
+free seat to give back) is reported on the action and exits 1: free a seat and run undo
+again. Undoing what is already undone does nothing.`,
+    )
+    .action(
+      async (
+        planArg: number | undefined,
+        opts: { action?: number; by?: string },
+        command: Command,
+      ) => {
+        if (planArg === undefined && opts.action === undefined)
+          throw new UsageError("name a plan (reclaim policy undo PLAN) or an action (--action ID)");
+        const config = configFor(command);
+        const result = await withRuntime(config, async (runtime) => {
+          const db = runtime.database.db;
+          let planId = planArg;
+          if (planId === undefined) {
+            const action = await getAction(db, opts.action!);
+            if (action === undefined) throw new PolicyRefusal(`there is no action ${opts.action}`);
+            planId = Number(action.plan_id);
+          }
+          const plan = await getPlan(db, planId);
+          if (plan === undefined) throw new PolicyRefusal(`there is no plan ${planId}`);
+          const client = clientFor(config, orgConfigFor(config, plan.org_id));
+          return untilInterrupted((signal) =>
+            undoPlan(
+              {
+                db,
+                api: atlassianPolicyApi(client, plan.org_id),
+                clock: runtime.clock,
+                log: runtime.log,
+              },
+              {
+                planId,
+                ...(opts.action !== undefined ? { actionId: opts.action } : {}),
+                actor: actorOf(opts.by),
+                signal,
+              },
+            ),
+          );
+        });
+        console.log(describeUndo(result));
+        if (result.outcomes.some((o) => o.state !== "undone")) process.exitCode = EXIT_FAILURE;
+      },
+    );
+}
+
+export function describeUndo(r: UndoResult): string {
+  const lines = r.outcomes.map(
+    (o) =>
+      `  ${o.state.padEnd(11)} ${o.kind} ${o.productKey} ${o.accountId}${o.outcome ? `: ${o.outcome}` : ""}`,
+  );
+  lines.unshift(
+    `plan ${r.planId} (${r.orgId}): ${r.writes} writes this run; ${r.undone ? "the plan is undone" : r.outcomes.length === 0 ? "nothing to undo" : "not everything is undone yet"}`,
+  );
   return lines.join("\n");
 }
 
