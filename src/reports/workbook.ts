@@ -372,10 +372,44 @@ function writeFinanceSheet(wb: Writer, summary: ReportSummary, layout: ProductsL
   const rs = f.addRow(["Realized savings from past actions"]);
   rs.font = { bold: true };
   rs.commit();
-  f.addRow([
-    "None yet: Reclaim does not take actions (the policy step does not exist yet), so there is nothing realized to report.",
-  ]).commit();
+  writeRealizedRows(f, summary);
   f.commit();
+}
+
+/** Realized savings of applied policy actions (not undone), beside the projected ones. */
+function writeRealizedRows(f: Worksheet, summary: ReportSummary): void {
+  const r = summary.realized;
+  if (r === undefined || r.actions === 0) {
+    f.addRow([
+      "None yet: no policy action has been applied (see `reclaim policy plan`), so nothing is realized.",
+    ]).commit();
+    return;
+  }
+  const money = (row: ExcelJS.Row, cols: number[]) => {
+    for (const c of cols) row.getCell(c).numFmt = MONEY;
+    row.commit();
+  };
+  const head = f.addRow([
+    "Product",
+    "Seats freed",
+    `Realized monthly savings (${summary.currency})`,
+    `Saved to date (${summary.currency})`,
+  ]);
+  head.font = { bold: true };
+  head.commit();
+  for (const p of r.byProduct)
+    money(f.addRow([p.productKey, p.seats, p.monthly, p.toDate]), [3, 4]);
+  const total = f.addRow(["Total", r.seats, r.monthly, r.toDate]);
+  total.font = { bold: true };
+  money(total, [3, 4]);
+  f.addRow([]).commit();
+  money(
+    f.addRow(["Projected vs realized (monthly)", summary.savings.projectedMonthly, r.monthly]),
+    [2, 3],
+  );
+  f.addRow([
+    `From ${r.actions} applied policy actions: price × seats freed × months since each action; undone actions and seats still held through another grant are not counted.`,
+  ]).commit();
 }
 
 /** Dormant seats per product at each past succeeded crawl, by the same rules as Summary. */
@@ -389,8 +423,9 @@ function writeTrendSheet(wb: Writer, summary: ReportSummary): void {
       "Finished (UTC)",
       ...products.map((p) => `Dormant: ${p.label}`),
       "Dormant: total",
+      `Realized savings / month (${summary.currency})`,
     ],
-    [10, 18, ...products.map(() => 22), 14],
+    [10, 18, ...products.map(() => 22), 14, 18],
   );
   for (const point of summary.trend) {
     const values = products.map((p) => point.dormant[p.id] ?? 0);
@@ -399,8 +434,10 @@ function writeTrendSheet(wb: Writer, summary: ReportSummary): void {
       new Date(point.at),
       ...values,
       Object.values(point.dormant).reduce((a, b) => a + b, 0),
+      point.realizedMonthly ?? 0,
     ]);
     row.getCell(2).numFmt = DATE_TIME;
+    row.getCell(products.length + 4).numFmt = MONEY;
     row.commit();
   }
   t.commit();

@@ -15,11 +15,17 @@ import { undoPlan } from "../../../src/policy/apply/undo-plan.ts";
 import { approvePlan } from "../../../src/policy/approve.ts";
 import { listAudit } from "../../../src/policy/audit.ts";
 import { buildPlan } from "../../../src/policy/plan/build-plan.ts";
-import { systemClock } from "../../../src/shared/clock.ts";
+import { priceFor } from "../../../src/config/sections/report.ts";
+import { buildReports } from "../../../src/reports/build-report.ts";
+import { fixedClock, systemClock } from "../../../src/shared/clock.ts";
+import { reportRuntime } from "../../helpers/report-fixture.ts";
+import ExcelJS from "exceljs";
 import { silentLogger } from "../../../src/shared/log.ts";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.ts";
 import { describeEachBackend } from "../../helpers/database.ts";
 import { crawl, policyConfig, reportConfig, simClient, TIME_SCALE } from "./fixture.ts";
+
+const DAY = 86_400_000;
 
 describeEachBackend("policy undo", (backend) => {
   let sim: RunningSimulator;
@@ -40,6 +46,19 @@ describeEachBackend("policy undo", (backend) => {
     log: silentLogger,
   });
   const settle = { attempts: 2, delayMs: 0 };
+  /** Builds the report at `at`; its realized savings, and the Finance sheet's total row. */
+  const reportFinance = async (at: Date) => {
+    const runtime = await reportRuntime(database, fixedClock(at));
+    const [built] = await buildReports(runtime);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(built!.workbookPath);
+    let sheetTotal = Number.NaN;
+    wb.getWorksheet("Finance")!.eachRow((row) => {
+      if (row.getCell(1).value === "Total" && typeof row.getCell(3).value === "number")
+        sheetTotal = row.getCell(3).value as number;
+    });
+    return { summary: built!.summary.realized!, sheetTotal };
+  };
 
   beforeAll(async () => {
     sim = await startSimulator({
@@ -77,6 +96,19 @@ describeEachBackend("policy undo", (backend) => {
     expect(sim.snapshot()).not.toEqual(before);
     const seqAfterApply = sim.auditEvents().at(-1)!.seq;
 
+    // Finance: realized savings of the applied actions, two months later.
+    const later = new Date(Date.now() + 61 * DAY);
+    const doneActions = (await planActions(database.db, p.planId)).filter(
+      (a) => a.state === "done" && !a.still_held,
+    );
+    const expectedMonthly = doneActions
+      .flatMap((a) => (a.detail as { seatsFreed: { productKey: string }[] }).seatsFreed)
+      .reduce((n, s) => n + priceFor(reportConfig, s.productKey).price, 0);
+    const realized = await reportFinance(later);
+    expect(realized.summary.monthly).toBeCloseTo(expectedMonthly, 1);
+    expect(realized.summary.toDate).toBeCloseTo(expectedMonthly * (61 / (365.25 / 12)), 0);
+    expect(realized.sheetTotal).toBeCloseTo(expectedMonthly, 1);
+
     // No free seat on the product of the first removed seat: re-adding it is refused.
     const removal = (await planActions(database.db, p.planId)).find(
       (a) => a.kind === "remove-product-access" && a.state === "done",
@@ -95,6 +127,8 @@ describeEachBackend("policy undo", (backend) => {
     expect(finished.undone).toBe(true);
     expect(sim.snapshot()).toEqual(before);
     expect((await getPlan(database.db, p.planId))?.status).toBe("undone");
+    // undone actions realize nothing
+    expect((await reportFinance(later)).summary).toMatchObject({ actions: 0, monthly: 0 });
 
     // Undo writes are audited like any other: each event of the undo has its after row.
     const undoEvents = sim.auditEvents().filter((e) => e.seq > seqAfterApply);
