@@ -11,6 +11,7 @@ export default tseslint.config(
       "reports/",
       "coverage/",
       "bin/",
+      "scripts/",
       "eslint.config.js",
     ],
   },

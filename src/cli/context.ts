@@ -3,21 +3,43 @@
  * merged over env and the config file) and a consistent way to fail.
  */
 import type { Command } from "commander";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parseEnv } from "node:util";
 import { loadConfig, type Config, type ConfigFlags } from "../config/config.ts";
+import { ConfigError } from "../config/errors.ts";
+import { UsageError } from "./errors.ts";
 
-/** Exit codes: 1 = the work failed, 2 = usage or configuration error. */
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-/** Thrown for bad command-line input; main prints it and exits 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+export {
+  cliName,
+  EXIT_FAILURE,
+  EXIT_USAGE,
+  isUsageError,
+  UsageError,
+  withCliName,
+} from "./errors.ts";
 
 /** Loads the config using the global flags and any command flags named in ConfigFlags. */
 export function configFor(command: Command, extra: ConfigFlags = {}): Config {
   const flags = command.optsWithGlobals<ConfigFlags>();
-  return loadConfig(process.env, { ...flags, ...extra });
+  return loadConfig(environment(), { ...flags, ...extra });
+}
+
+/**
+ * The environment: the variables of a `.env` file in the current folder, under the real
+ * environment variables (which win).
+ * @throws ConfigError when `.env` cannot be read or parsed
+ */
+export function environment(cwd = process.cwd()): Record<string, string | undefined> {
+  const file = path.join(cwd, ".env");
+  if (!existsSync(file)) return process.env;
+  let parsed: Record<string, string>;
+  try {
+    parsed = parseEnv(readFileSync(file, "utf8")) as Record<string, string>;
+  } catch (error) {
+    throw new ConfigError([`${file}: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  return { ...parsed, ...process.env };
 }
 
 /** Parses a positive integer flag, or throws UsageError naming the flag. */

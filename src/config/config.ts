@@ -10,6 +10,7 @@ import { crawlSectionSchema, type CrawlConfig } from "./sections/crawl.ts";
 import { emailAddress, emailSectionSchema, type EmailConfig } from "./sections/email.ts";
 import { reportSectionSchema, type ReportConfig } from "./sections/report.ts";
 import { policySectionSchema, type PolicyConfig } from "./sections/policy.ts";
+import { ConfigError } from "./errors.ts";
 import { describeDatabaseUrl, redactSecret, redactUrl } from "./redact.ts";
 
 export const DEFAULT_API_URL = "https://api.atlassian.com";
@@ -48,13 +49,7 @@ export interface ConfigFlags {
   strategy?: string | undefined;
 }
 
-/** Every problem found, one per line; exit code 2 at the CLI. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  }
-}
+export { ConfigError } from "./errors.ts";
 
 const urlString = (what: string, protocols: string[]) =>
   z.string().refine(

@@ -9,12 +9,13 @@ import type { ProductCatalog } from "./product-catalog.ts";
 
 export interface CrawlProgress {
   orgId: string;
+  /** Added by crawlOrg once the org is known. */
+  orgName?: string | null;
   phase: "catalog" | "users" | "per-user" | "finalise" | "done";
   done: number;
   total: number | undefined;
-  /** last-active-dates requests in the last minute of the per-user phase. */
-  requestsPerMinute?: number;
-  limitPerMinute?: number;
+  /** Requests in the last minute per endpoint class, each against its own limit. */
+  rates?: { endpoint: string; perMinute: number; limitPerMinute: number }[];
   etaSeconds?: number;
 }
 

@@ -138,7 +138,7 @@ export async function crawlOrg(
     crossCheckSample: options.crossCheckSample,
     lastActivePerMinute: options.lastActivePerMinute,
     signal,
-    onProgress: options.onProgress ?? (() => undefined),
+    onProgress: (p) => options.onProgress?.({ ...p, orgName: org.name }),
     checkpoint,
   };
   const base = {

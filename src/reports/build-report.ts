@@ -12,6 +12,8 @@ import {
   dormantUserCount,
   insertReportRun,
   latestSucceededRuns,
+  crawlRunStatus,
+  knownOrgs,
   orgTotals,
   productStats,
   reserveReportId,
@@ -22,6 +24,7 @@ import {
 } from "../db/repositories/reports.repository.ts";
 import type { ReportConfig } from "../config/sections/report.ts";
 import { activityWindow } from "../rules/index.ts";
+import { etaTracker } from "../shared/eta.ts";
 import { buildSummary, isoWeek } from "./build-summary.ts";
 import { addRealizedSavings } from "./realized.ts";
 import { buildDormantRow, type DormantRow, type ProductColumn } from "./rows.ts";
@@ -52,6 +55,8 @@ export interface BuildReportsOptions {
 
 export interface ReportProgress {
   orgId: string;
+  orgName: string | null;
+  etaSeconds?: number;
   phase: "report";
   done: number;
   total: number;
@@ -76,11 +81,27 @@ export async function buildReports(
 ): Promise<BuiltReport[]> {
   const db = runtime.database.db;
   const outDir = options.outDir ?? runtime.config.reportsDir;
+  if (options.orgId !== undefined) {
+    const orgs = await knownOrgs(db);
+    if (!orgs.some((o) => o.orgId === options.orgId)) {
+      const known = orgs.map((o) => (o.name ? `${o.orgId} (${o.name})` : o.orgId)).join(", ");
+      throw new NoSucceededCrawlError(
+        `org ${options.orgId} is not in the database${known ? `; it knows ${known}` : ": nothing was crawled yet, run `reclaim crawl` first"}`,
+      );
+    }
+  }
   if (options.runId !== undefined) {
     const run = await succeededRun(db, options.runId);
     if (run === null || (options.orgId !== undefined && run.orgId !== options.orgId)) {
+      const found = await crawlRunStatus(db, options.runId);
+      const why =
+        found === null
+          ? `there is no crawl run ${options.runId}`
+          : options.orgId !== undefined && found.orgId !== options.orgId
+            ? `crawl run ${options.runId} is a crawl of org ${found.orgId}, not of ${options.orgId}`
+            : `crawl run ${options.runId} ended ${found.status}`;
       throw new NoSucceededCrawlError(
-        `crawl run ${options.runId} is not a succeeded crawl${options.orgId ? ` of org ${options.orgId}` : ""}: a report is only built from a complete crawl`,
+        `${why}: a report is only built from a succeeded crawl (\`reclaim report\` without --run uses the latest)`,
       );
     }
     await mkdir(outDir, { recursive: true });
@@ -148,6 +169,7 @@ async function buildOne(
       batch.catch(() => undefined); // awaited below; never an unhandled rejection if abandoned
       return batch;
     };
+    const eta = etaTracker();
     async function* batches(): AsyncIterable<DormantRow[]> {
       let next = read(null);
       let done = 0;
@@ -158,7 +180,15 @@ async function buildOne(
         next = users.length < batchSize ? Promise.resolve([]) : read(last);
         yield users.map((u) => buildDormantRow(u, ctx));
         done += users.length;
-        options.onProgress?.({ orgId: run.orgId, phase: "report", done, total: dormantUsers });
+        const etaSeconds = eta.eta(done, dormantUsers);
+        options.onProgress?.({
+          orgId: run.orgId,
+          orgName: run.orgName,
+          phase: "report",
+          done,
+          total: dormantUsers,
+          ...(etaSeconds !== undefined ? { etaSeconds } : {}),
+        });
       }
     }
     const result = await writeWorkbook({

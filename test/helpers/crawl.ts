@@ -85,8 +85,12 @@ export async function expectDatabaseMatchesOrg(
   options: ExpectOptions = {},
 ): Promise<void> {
   const failed = new Set(options.failed ?? []);
+  // What a v2 crawl can see: people (apps and customers are not v2 directory users) who are
+  // members of a directory or managed by the org.
   const visible = org.users.filter(
-    (u) => Object.keys(u.memberships).length > 0 || u.claimStatus === "managed",
+    (u) =>
+      u.accountType === "atlassian" &&
+      (Object.keys(u.memberships).length > 0 || u.claimStatus === "managed"),
   );
   const users = await db
     .selectFrom("users")

@@ -1,10 +1,12 @@
 import { Command, Option } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
 import { crawlStrategies, type CrawlStrategy } from "../../config/sections/crawl.ts";
+import { preflight } from "../../config/preflight.ts";
 import { abandonUnfinished } from "../../crawl/run-claim.ts";
 import { crawlConfiguredOrgs } from "../../crawl/crawl-all.ts";
 import type { CrawlOrgResult } from "../../crawl/crawl-org.ts";
 import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
+import { createLogger } from "../../shared/log.ts";
 import { formatDuration, progressPrinter } from "../progress.ts";
 
 export function crawlCommand(): Command {
@@ -46,6 +48,7 @@ recorded as inactive.`,
         command: Command,
       ) => {
         const config = configFor(command, { strategy: opts.strategy });
+        preflight(config, opts.abandon ? ["dataDir"] : ["orgs", "dataDir"]);
         if (opts.abandon) {
           await withRuntime(config, async (runtime) => {
             const orgs = await runtime.database.db.selectFrom("orgs").select("org_id").execute();
@@ -67,21 +70,26 @@ recorded as inactive.`,
           });
           return;
         }
-        const results = await withRuntime(config, async (runtime) => {
-          const progress = progressPrinter();
-          try {
-            return await untilInterrupted((signal) =>
-              crawlConfiguredOrgs(runtime, {
-                onProgress: progress.update,
-                signal,
-                ...(opts.strategy ? { strategy: opts.strategy as CrawlStrategy } : {}),
-                restart: opts.restart ?? false,
-              }),
-            );
-          } finally {
-            progress.end();
-          }
-        });
+        const progress = progressPrinter();
+        const log = createLogger({ write: progress.writeLine });
+        const results = await withRuntime(
+          config,
+          async (runtime) => {
+            try {
+              return await untilInterrupted((signal) =>
+                crawlConfiguredOrgs(runtime, {
+                  onProgress: progress.update,
+                  signal,
+                  ...(opts.strategy ? { strategy: opts.strategy as CrawlStrategy } : {}),
+                  restart: opts.restart ?? false,
+                }),
+              );
+            } finally {
+              progress.end();
+            }
+          },
+          { log },
+        );
         if (opts.json) console.log(JSON.stringify(results, null, 2));
         else for (const r of results) console.log(describeCrawl(r));
         if (results.some((r) => r.status !== "succeeded")) process.exitCode = EXIT_FAILURE;

@@ -3,7 +3,9 @@ import { Command } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
 import { runPipeline } from "../../app/pipeline.ts";
 import { startSimulator } from "../../simulator/index.ts";
-import { configFor, EXIT_FAILURE, parsePositiveInt } from "../context.ts";
+import { preflight } from "../../config/preflight.ts";
+import { configFor, EXIT_FAILURE, parsePositiveInt, withCliName } from "../context.ts";
+import { createLogger } from "../../shared/log.ts";
 import { progressPrinter } from "../progress.ts";
 import { pipelineSucceeded, printPipeline } from "./run.ts";
 
@@ -25,13 +27,14 @@ trend grow and the email ledger refuse to send the same week twice.`,
     )
     .action(async (opts: { users: number; seed: string }, command: Command) => {
       const config = configFor(command);
+      preflight(config, ["reportsDir", "dataDir"]);
       const sim = await startSimulator({
         orgs: [{ users: opts.users, seed: opts.seed, name: "Demo Org" }],
         timeScale: TIME_SCALE,
       });
       try {
         console.log(
-          `simulated Atlassian org "${sim.orgs[0]?.name ?? "demo"}" with ${opts.users} users at ${sim.url}`,
+          `simulated Atlassian org "${sim.orgs[0]?.name ?? "demo"}" with ${sim.directoryUsers().length} users (and ${opts.users - sim.directoryUsers().length} app and customer accounts) at ${sim.url}`,
         );
         const demoConfig = {
           ...config,
@@ -46,26 +49,33 @@ trend grow and the email ledger refuse to send the same week twice.`,
               config.email.financeTo.length > 0 ? config.email.financeTo : ["finance@example.com"],
           },
         };
-        const result = await withRuntime(demoConfig, async (runtime) => {
-          console.log(`database: ${runtime.database.location}`);
-          const progress = progressPrinter();
-          try {
-            return await runPipeline(runtime, {
-              crawl: {
-                onProgress: progress.update,
-                client: { defaultPerMinute: 1000 * TIME_SCALE },
-              },
-              report: { onProgress: progress.update },
-            });
-          } finally {
-            progress.end();
-          }
-        });
+        const progress = progressPrinter();
+        const log = createLogger({ write: progress.writeLine });
+        const result = await withRuntime(
+          demoConfig,
+          async (runtime) => {
+            console.log(`database: ${runtime.database.location}`);
+            try {
+              return await runPipeline(runtime, {
+                crawl: {
+                  onProgress: progress.update,
+                  client: { defaultPerMinute: 1000 * TIME_SCALE },
+                },
+                report: { onProgress: progress.update },
+              });
+            } finally {
+              progress.end();
+            }
+          },
+          { log },
+        );
         printPipeline(result);
         if (!pipelineSucceeded(result)) process.exitCode = EXIT_FAILURE;
         else
           console.log(
-            "\nOpen the workbook above. To crawl your real org: set ATLASSIAN_API_KEY and run `reclaim run`.",
+            withCliName(
+              "\nOpen the workbook above. To crawl your real org: set ATLASSIAN_API_KEY and run `reclaim run`.",
+            ),
           );
       } finally {
         await sim.close();

@@ -2,7 +2,9 @@ import { Command } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
 import type { BuiltReport } from "../../reports/build-report.ts";
 import { buildReports } from "../../reports/build-report.ts";
+import { preflight } from "../../config/preflight.ts";
 import { configFor, parsePositiveInt } from "../context.ts";
+import { createLogger } from "../../shared/log.ts";
 import { progressPrinter } from "../progress.ts";
 
 export function reportCommand(): Command {
@@ -27,14 +29,19 @@ now) and named ...-run<id>.xlsx; it is not recorded as this week's report.`,
     )
     .action(async (opts: { out?: string; org?: string; run?: number }, command: Command) => {
       const config = configFor(command);
+      preflight(config, ["reportsDir", "dataDir"]);
       const progress = progressPrinter();
-      const built = await withRuntime(config, (runtime) =>
-        buildReports(runtime, {
-          ...(opts.out !== undefined ? { outDir: opts.out } : {}),
-          ...(opts.org !== undefined ? { orgId: opts.org } : {}),
-          ...(opts.run !== undefined ? { runId: opts.run } : {}),
-          onProgress: progress.update,
-        }),
+      const log = createLogger({ write: progress.writeLine });
+      const built = await withRuntime(
+        config,
+        (runtime) =>
+          buildReports(runtime, {
+            ...(opts.out !== undefined ? { outDir: opts.out } : {}),
+            ...(opts.org !== undefined ? { orgId: opts.org } : {}),
+            ...(opts.run !== undefined ? { runId: opts.run } : {}),
+            onProgress: progress.update,
+          }),
+        { log },
       ).finally(progress.end);
       for (const r of built) {
         console.log(r.workbookPath);

@@ -1,7 +1,9 @@
 import { Command } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
 import { runPipeline, type PipelineResult } from "../../app/pipeline.ts";
+import { preflight } from "../../config/preflight.ts";
 import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
+import { createLogger } from "../../shared/log.ts";
 import { progressPrinter } from "../progress.ts";
 import { describeCrawl } from "./crawl.ts";
 import { describeDelivery } from "./email.ts";
@@ -19,19 +21,25 @@ nothing is concluded from partial data. Exits non-zero when any step failed.`,
     )
     .action(async (_opts: unknown, command: Command) => {
       const config = configFor(command);
-      const result = await withRuntime(config, async (runtime) => {
-        const progress = progressPrinter();
-        try {
-          return await untilInterrupted((signal) =>
-            runPipeline(runtime, {
-              crawl: { onProgress: progress.update, signal },
-              report: { onProgress: progress.update },
-            }),
-          );
-        } finally {
-          progress.end();
-        }
-      });
+      preflight(config, ["orgs", "reportsDir", "dataDir"]);
+      const progress = progressPrinter();
+      const log = createLogger({ write: progress.writeLine });
+      const result = await withRuntime(
+        config,
+        async (runtime) => {
+          try {
+            return await untilInterrupted((signal) =>
+              runPipeline(runtime, {
+                crawl: { onProgress: progress.update, signal },
+                report: { onProgress: progress.update },
+              }),
+            );
+          } finally {
+            progress.end();
+          }
+        },
+        { log },
+      );
       printPipeline(result);
       if (!pipelineSucceeded(result)) process.exitCode = EXIT_FAILURE;
     });

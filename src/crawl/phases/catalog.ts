@@ -14,6 +14,7 @@ import {
   upsertProducts,
   type GroupInput,
 } from "../../db/repositories/org-data.repository.ts";
+import { etaTracker } from "../../shared/eta.ts";
 import type { CrawlContext } from "../context.ts";
 import { ProductCatalog } from "../product-catalog.ts";
 import { mapPool } from "../pool.ts";
@@ -35,6 +36,20 @@ export async function crawlCatalog(ctx: CrawlContext): Promise<ProductCatalog> {
 
   const groups = [];
   for await (const page of searchGroupPages(client, { orgId, signal })) groups.push(...page.items);
+  // What each group grants: one call per group, the slow part of the catalog.
+  const eta = etaTracker();
+  let read = 0;
+  const progress = () => {
+    const etaSeconds = eta.eta(read, groups.length);
+    ctx.onProgress({
+      orgId,
+      phase: "catalog",
+      done: read,
+      total: groups.length,
+      ...(etaSeconds !== undefined ? { etaSeconds } : {}),
+    });
+  };
+  progress();
   const withGrants: GroupInput[] = await mapPool(groups, ctx.concurrency, async (g) => {
     const assignments = await listGroupRoleAssignments(client, {
       orgId,
@@ -42,6 +57,8 @@ export async function crawlCatalog(ctx: CrawlContext): Promise<ProductCatalog> {
       groupId: g.id,
       signal,
     });
+    read += 1;
+    if (read % 10 === 0 || read === groups.length) progress();
     return {
       groupId: g.id,
       directoryId: g.directoryId ?? null,

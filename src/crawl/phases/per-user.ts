@@ -32,6 +32,7 @@ import {
   type ActivityInput,
   type DirectRolesInput,
 } from "../../db/repositories/org-data.repository.ts";
+import { etaTracker } from "../../shared/eta.ts";
 import type { CrawlContext } from "../context.ts";
 import type { ProductCatalog } from "../product-catalog.ts";
 import { activityFromLastActive } from "../user-mapping.ts";
@@ -83,21 +84,32 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
   let done = total - pending;
   if (done === total) return;
   const started = Date.now();
-  const startedDone = done;
-  const recent: number[] = [];
+  const eta = etaTracker();
+  // Completed reads per endpoint class in the last minute: each class has its own limit.
+  const recent = new Map<string, number[]>();
+  const limits = new Map(ctx.client.stats().map((s) => [s.endpoint as string, s.limitPerMinute]));
   const report = () => {
     const now = Date.now();
-    while (recent.length > 0 && (recent[0] ?? 0) < now - 60_000) recent.shift();
     const elapsedMin = Math.max((now - started) / 60_000, 1e-6);
-    const rate = (done - startedDone) / elapsedMin;
+    const rates = [...recent].map(([endpoint, times]) => {
+      while (times.length > 0 && (times[0] ?? 0) < now - 60_000) times.shift();
+      return {
+        endpoint,
+        perMinute: Math.round(times.length / Math.min(elapsedMin, 1)),
+        limitPerMinute:
+          limits.get(endpoint) ??
+          ctx.client.stats().find((s) => s.endpoint === endpoint)?.limitPerMinute ??
+          0,
+      };
+    });
+    const etaSeconds = eta.eta(done, total);
     ctx.onProgress({
       orgId: ctx.orgId,
       phase: "per-user",
       done,
       total,
-      requestsPerMinute: Math.round(recent.length / Math.min(elapsedMin, 1)),
-      limitPerMinute: ctx.lastActivePerMinute,
-      ...(rate > 0 ? { etaSeconds: Math.round(((total - done) / rate) * 60) } : {}),
+      rates,
+      ...(etaSeconds !== undefined ? { etaSeconds } : {}),
     });
   };
   report();
@@ -127,7 +139,10 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
         const outcome = await readOne(ctx, catalog, item.account_id, item.purpose);
         buffer.push(outcome);
         done += 1;
-        recent.push(Date.now());
+        const endpoint = item.purpose === "roles" ? "user-role-assignments" : "last-active-dates";
+        const times = recent.get(endpoint) ?? [];
+        times.push(Date.now());
+        recent.set(endpoint, times);
         if (buffer.length >= COMMIT_EVERY) scheduleFlush();
         if (done % 10 === 0) report();
       });

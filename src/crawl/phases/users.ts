@@ -21,6 +21,7 @@ import {
   saveUserPage,
   upsertProducts,
 } from "../../db/repositories/org-data.repository.ts";
+import { etaTracker } from "../../shared/eta.ts";
 import type { CrawlContext } from "../context.ts";
 import type { ProductCatalog } from "../product-catalog.ts";
 import { userFromDirectory } from "../user-mapping.ts";
@@ -72,7 +73,18 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
     return u.resourceCount > known.size;
   };
   let done = checkpoint.usersPages > 0 ? await countUsersSeenInRun(ctx.db, orgId, ctx.runId) : 0;
-  ctx.onProgress({ orgId, phase: "users", done, total: checkpoint.usersTotal });
+  const eta = etaTracker();
+  const progress = () => {
+    const etaSeconds = eta.eta(done, checkpoint.usersTotal);
+    ctx.onProgress({
+      orgId,
+      phase: "users",
+      done,
+      total: checkpoint.usersTotal,
+      ...(etaSeconds !== undefined ? { etaSeconds } : {}),
+    });
+  };
+  progress();
 
   const pages = searchUserPages(client, {
     orgId,
@@ -105,7 +117,7 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
       await updateRun(trx, ctx.runId, { checkpoint: { ...checkpoint }, heartbeatAt: at });
     });
     done += users.length;
-    ctx.onProgress({ orgId, phase: "users", done, total: checkpoint.usersTotal });
+    progress();
   }
   if (!checkpoint.usersDone) {
     // An empty org, or a walk that ended without a last page: nothing more to read.

@@ -470,6 +470,11 @@ export async function deleteDirectRolesNotRead(
     .execute();
 }
 
+/**
+ * After a complete run: users it did not see have left the org. They are kept (with their
+ * last activity, for the record), marked removed, and their group memberships end.
+ * @returns how many users were newly marked removed
+ */
 export async function markUsersNotSeenRemoved(
   trx: Transaction<Database>,
   orgId: string,
@@ -483,6 +488,17 @@ export async function markUsersNotSeenRemoved(
     .where("removed_at", "is", null)
     .where((eb) => eb.or([eb("last_seen_run_id", "is", null), eb("last_seen_run_id", "<>", runId)]))
     .executeTakeFirst();
+  await trx
+    .deleteFrom("user_groups")
+    .where("org_id", "=", orgId)
+    .where("account_id", "in", (eb) =>
+      eb
+        .selectFrom("users")
+        .select("account_id")
+        .where("org_id", "=", orgId)
+        .where("removed_at", "is not", null),
+    )
+    .execute();
   return Number(result.numUpdatedRows);
 }
 

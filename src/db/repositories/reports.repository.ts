@@ -58,6 +58,25 @@ export async function succeededRun(db: Db, runId: number): Promise<SucceededRun 
   return r === undefined || r.finished_at === null ? null : toRun(r);
 }
 
+/** A crawl run's org and status, or null when there is no such run. */
+export async function crawlRunStatus(
+  db: Db,
+  runId: number,
+): Promise<{ orgId: string; status: string } | null> {
+  const r = await db
+    .selectFrom("crawl_runs")
+    .select(["org_id", "status"])
+    .where("run_id", "=", runId)
+    .executeTakeFirst();
+  return r === undefined ? null : { orgId: r.org_id, status: r.status };
+}
+
+/** Every org in the database, by id. */
+export async function knownOrgs(db: Db): Promise<{ orgId: string; name: string | null }[]> {
+  const rows = await db.selectFrom("orgs").select(["org_id", "name"]).orderBy("org_id").execute();
+  return rows.map((r) => ({ orgId: r.org_id, name: r.name }));
+}
+
 /** Every succeeded crawl of the org up to `upToRunId`, oldest first. */
 export async function succeededRunsUpTo(
   db: Db,

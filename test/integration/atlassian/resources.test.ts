@@ -242,6 +242,7 @@ describe("writes are idempotent and reach the ground truth", () => {
     )!;
     const u = org.users.find(
       (x) =>
+        x.accountType === "atlassian" &&
         x.memberships[dir] === "active" &&
         x.accountStatus === "active" &&
         !x.groupIds.includes(g.id),

@@ -21,14 +21,16 @@ describe("reclaim crawl (CLI)", () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      new RegExp(`crawl of .*\\(${sim.orgId}\\) succeeded \\(run 1, bulk\\): 300 users`),
+      new RegExp(
+        `crawl of .*\\(${sim.orgId}\\) succeeded \\(run 1, bulk\\): ${sim.directoryUsers().length} users`,
+      ),
     );
     const line = JSON.parse(result.stderr.trim().split("\n").at(-1)!) as Record<string, unknown>;
     expect(line).toMatchObject({
       message: "crawl finished",
       orgId: sim.orgId,
       status: "succeeded",
-      users: 300,
+      users: sim.directoryUsers().length,
     });
     expect(result.stderr + result.stdout).not.toContain(sim.apiKey);
   });

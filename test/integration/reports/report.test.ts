@@ -363,7 +363,10 @@ describeEachBackend("past report rebuilt from history", (backend) => {
       });
       expect(await readFile(rebuilt!.csvPath, "utf8")).toBe(csvThen);
       await expect(buildReports(runtime, { runId: 999_999 })).rejects.toThrow(
-        /not a succeeded crawl/,
+        /^there is no crawl run 999999: a report is only built from a succeeded crawl/,
+      );
+      await expect(buildReports(runtime, { orgId: "no-such-org" })).rejects.toThrow(
+        new RegExp(`^org no-such-org is not in the database; it knows ${org.id}`),
       );
     } finally {
       await database.close();
