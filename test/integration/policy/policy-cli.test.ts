@@ -28,7 +28,7 @@ describe("reclaim policy --help", () => {
     expect(help.stdout).toMatch(/^Usage: reclaim policy plan/m);
     const policy = policyCommand();
     const top = policy.helpInformation();
-    for (const sub of ["plan", "approve", "apply", "audit"]) {
+    for (const sub of ["plan", "approve", "apply", "undo", "audit"]) {
       expect(top).toMatch(new RegExp(`^\\s+${sub}\\b`, "m"));
       const command = policy.commands.find((c) => c.name() === sub);
       expect(command, sub).toBeDefined();
@@ -118,7 +118,7 @@ describeEachBackend("reclaim policy plan (CLI)", (backend) => {
       .filter((l) => l.startsWith("reclaim:"));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /more than policy\.maxDataAgeHours \(0\.000001\): run `reclaim crawl` first$/,
+      /more than policy\.maxDataAgeHours \(0\.000001\): run `(npx )?reclaim crawl` first$/,
     );
   });
 
