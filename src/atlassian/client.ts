@@ -1,12 +1,13 @@
+import { redactSecrets } from "../config/redact.ts";
 import type { Now, Sleep } from "./clock.ts";
 import { abortReason, systemNow, systemSleep } from "./clock.ts";
 import type { EndpointClass } from "./endpoint-classes.ts";
 import { DOCUMENTED_LIMITS_PER_MINUTE, ENDPOINT_CLASSES } from "./endpoint-classes.ts";
 import { errorFromResponse, parseErrorBody } from "./error-mapping.ts";
 import type { AtlassianApiError, ErrorKind } from "./errors.ts";
-import { NetworkError, SchemaError } from "./errors.ts";
+import { DeadlineError, NetworkError, RateLimitError, SchemaError } from "./errors.ts";
 import { readRateLimitInfo, serverRequestedWaitMs } from "./rate-limit-headers.ts";
-import { RateLimiter } from "./rate-limiter.ts";
+import { LimiterRefusal, RateLimiter } from "./rate-limiter.ts";
 
 export const DEFAULT_BASE_URL = "https://api.atlassian.com";
 const DEFAULT_USER_AGENT = "reclaim-atlassian-client/0.1 (+https://github.com/reclaim)";
@@ -20,9 +21,16 @@ export interface RequestEvent {
   status: number | undefined;
   /** 1 for the first attempt, 2 for the first retry … */
   attempt: number;
+  /**
+   * Most attempts this request may make for what this attempt met: `retry.maxAttempts`, or
+   * `retry.serverErrorAttempts` after a 500. With `attempt` it reads "retry 3/6".
+   */
+  maxAttempts: number;
   durationMs: number;
   /** This attempt failed and the client will try again. */
   retried: boolean;
+  /** When `retried`: how long the client waits before the next attempt, ms (jitter included). */
+  retryInMs?: number | undefined;
   rateLimited: boolean;
   /** Error kind when the attempt failed. */
   error?: ErrorKind | undefined;
@@ -57,15 +65,33 @@ export interface AtlassianClientOptions {
     targetUtilisation?: number;
   };
   retry?: {
-    /** Total attempts for transient failures (429, 502/503/504, network, timeouts). Default 6. Nothing else is retried. */
+    /** Total attempts for transient failures (429, 502/503/504, network, timeouts). Default 6. */
     maxAttempts?: number;
+    /**
+     * Total attempts when an idempotent request (every GET, and the POST searches) meets an
+     * HTTP 500 (the API's own 500 body says "try again later"). Default 3. Writes are never
+     * retried after a 500: it may have happened.
+     */
+    serverErrorAttempts?: number;
     /** First backoff step; doubles per attempt, with jitter. Default 1000 ms. */
     baseDelayMs?: number;
     /** Cap of one exponential backoff step. Default 30 000 ms. */
     maxDelayMs?: number;
-    /** Longest server-requested wait (Retry-After / reset) we honour before giving up. Default 180 000 ms. */
+    /**
+     * Longest server-ordered wait (Retry-After / reset) honoured when there is no deadline.
+     * A longer one fails at once with `RateLimitError` (`stopRun: true`): nobody waits and
+     * then fails. With a deadline, every wait that ends before it is honoured instead.
+     * Default 180 000 ms.
+     */
     maxServerWaitMs?: number;
   };
+  /**
+   * Epoch ms on this client's clock (`now`) by which every call must be done (e.g. the end of
+   * the crawl's window). A server-ordered wait that ends before it is honoured, however long;
+   * a wait that would end after it is never started: the call fails at once with
+   * `RateLimitError` or `DeadlineError` (`stopRun: true`). A request may set an earlier one.
+   */
+  deadlineAt?: number;
   now?: Now;
   sleep?: Sleep;
   /** Random source for jitter, [0, 1). */
@@ -84,7 +110,16 @@ export interface RequestSpec {
   path: string;
   query?: Record<string, QueryValue>;
   body?: unknown;
+  /**
+   * The request may be repeated without changing anything beyond the first time: every GET and
+   * the POST searches. Only idempotent requests are retried after an HTTP 500. Writes say
+   * `false` unless the API defines them idempotent (none does today).
+   */
+  idempotent: boolean;
+  /** Aborting it cancels the request at once, whether queued, backing off or in flight. */
   signal?: AbortSignal | undefined;
+  /** This request's deadline (epoch ms, client clock); the earlier of it and the client's applies. */
+  deadlineAt?: number | undefined;
 }
 
 export interface ApiResponse {
@@ -118,8 +153,12 @@ export interface LimiterStats extends EndpointStats {
   limitPerMinute: number;
   /** In flight in the budget. */
   inFlight: number;
+  /** Callers of the budget waiting for their turn. */
+  queued: number;
   /** The budget's current pace as a fraction of its target (drops after 429s). */
   pace: number;
+  /** Epoch ms until which the server asked the budget to hold off; 0 when it did not. */
+  pausedUntil: number;
 }
 
 export interface AtlassianClient {
@@ -146,9 +185,11 @@ interface Config {
   ownBudget: ReadonlySet<EndpointClass>;
   targetUtilisation: number;
   maxAttempts: number;
+  serverErrorAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
   maxServerWaitMs: number;
+  deadlineAt: number | undefined;
   now: Now;
   sleep: Sleep;
   random: () => number;
@@ -212,9 +253,11 @@ class HttpAtlassianClient implements AtlassianClient {
       ownBudget,
       targetUtilisation: Math.min(1, Math.max(0.1, rl.targetUtilisation ?? 0.97)),
       maxAttempts: Math.max(1, opts.retry?.maxAttempts ?? 6),
+      serverErrorAttempts: Math.max(1, opts.retry?.serverErrorAttempts ?? 3),
       baseDelayMs: opts.retry?.baseDelayMs ?? 1000,
       maxDelayMs: opts.retry?.maxDelayMs ?? 30_000,
       maxServerWaitMs: opts.retry?.maxServerWaitMs ?? 180_000,
+      deadlineAt: opts.deadlineAt,
       now: opts.now ?? systemNow,
       sleep: opts.sleep ?? systemSleep,
       random: opts.random ?? Math.random,
@@ -223,10 +266,7 @@ class HttpAtlassianClient implements AtlassianClient {
   }
 
   redact(text: string): string {
-    return text
-      .split(this.#apiKey)
-      .join("[REDACTED]")
-      .replace(/Bearer\s+[^\s"',;]+/gi, "Bearer [REDACTED]");
+    return redactSecrets(text, [this.#apiKey]);
   }
 
   stats(): LimiterStats[] {
@@ -238,7 +278,9 @@ class HttpAtlassianClient implements AtlassianClient {
         budget,
         limitPerMinute: b?.limitPerMinute ?? this.#cfg.limits[c.endpoint],
         inFlight: b?.inFlight ?? 0,
+        queued: b?.queued ?? 0,
         pace: b?.pace ?? 1,
+        pausedUntil: b?.pausedUntil ?? 0,
       };
     });
   }
@@ -308,12 +350,67 @@ class HttpAtlassianClient implements AtlassianClient {
     return step / 2 + this.#cfg.random() * (step / 2); // "equal jitter"
   }
 
+  /** The earlier of the client's and the request's deadline. */
+  #deadlineOf(spec: RequestSpec): number | undefined {
+    const a = this.#cfg.deadlineAt;
+    const b = spec.deadlineAt;
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+
+  /** Longest server-ordered wait this request sits out from `now`. */
+  #waitAllowance(deadlineAt: number | undefined, now: number): number {
+    return deadlineAt === undefined ? this.#cfg.maxServerWaitMs : Math.max(0, deadlineAt - now);
+  }
+
+  /** The typed error for a wait the request will not sit out; nothing is sent for it. */
+  #refused(
+    spec: RequestSpec,
+    request: string,
+    reason: "pause" | "deadline",
+    waitMs: number,
+    attempts: number,
+    deadlineAt: number | undefined,
+    answered = false,
+  ): AtlassianApiError {
+    const now = this.#cfg.now();
+    const what = answered
+      ? `${request} failed with HTTP 429 and is not retried`
+      : `${request} was not sent`;
+    const until = new Date(now + waitMs).toISOString();
+    if (reason === "pause") {
+      const limit =
+        deadlineAt === undefined
+          ? `retry.maxServerWaitMs (${seconds(this.#cfg.maxServerWaitMs)})`
+          : `the ${seconds(Math.max(0, deadlineAt - now))} left before the deadline`;
+      return new RateLimitError(
+        `${what}: the API asked to wait ${seconds(waitMs)} (until ${until}) before the next call, longer than ${limit}. ` +
+          `Stop this run and start it again after ${until}, or give it a later deadline.`,
+        {
+          endpoint: spec.endpoint,
+          request,
+          status: 429,
+          attempts,
+          retryAfterMs: waitMs,
+          retryAt: now + waitMs,
+          stopRun: true,
+        },
+      );
+    }
+    const at = new Date(deadlineAt ?? now).toISOString();
+    return new DeadlineError(
+      `${request} was not sent: its turn under the rate limit would come after the deadline (${at}). ` +
+        `Stop this run; give it a later deadline or fewer calls.`,
+      { endpoint: spec.endpoint, request, attempts, deadlineAt: deadlineAt ?? now },
+    );
+  }
+
   async request(spec: RequestSpec): Promise<ApiResponse> {
     const cfg = this.#cfg;
     const limiter = this.#limiter(spec.orgId, spec.endpoint);
     const counter = this.#counter(spec.orgId, spec.endpoint);
     const request = `${spec.method} ${spec.path}`;
     const url = this.#url(spec);
+    const deadlineAt = this.#deadlineOf(spec);
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.#apiKey}`,
       Accept: "application/json",
@@ -327,7 +424,29 @@ class HttpAtlassianClient implements AtlassianClient {
     const scrub = (s: string): string => this.redact(s);
 
     for (let attempt = 1; ; attempt++) {
-      const release = await limiter.acquire(spec.signal);
+      spec.signal?.throwIfAborted();
+      const before = cfg.now();
+      if (deadlineAt !== undefined && before >= deadlineAt) {
+        counter.failures++;
+        throw this.#refused(spec, request, "deadline", 0, attempt - 1, deadlineAt);
+      }
+      let release: () => void;
+      try {
+        release = await limiter.acquire({
+          signal: spec.signal,
+          maxPauseMs: this.#waitAllowance(deadlineAt, before),
+          deadlineAt,
+        });
+      } catch (e) {
+        if (!(e instanceof LimiterRefusal)) throw e;
+        counter.failures++;
+        throw this.#refused(spec, request, e.reason, e.waitMs, attempt - 1, deadlineAt);
+      }
+      // The slot may have been handed over in the same tick the caller gave up: never send then.
+      if (spec.signal?.aborted) {
+        release();
+        throw abortReason(spec.signal);
+      }
       counter.requests++;
       const started = cfg.now();
       // One controller per attempt, aborted by the timeout or the caller's signal. (Not
@@ -385,7 +504,7 @@ class HttpAtlassianClient implements AtlassianClient {
       limiter.observe(status, info?.remaining, info?.resetAt);
 
       if (failure === undefined && status !== undefined && status >= 200 && status < 300) {
-        this.#emit(spec, status, attempt, now - started, false, undefined);
+        this.#emit(spec, status, attempt, cfg.maxAttempts, now - started, undefined, undefined);
         return parseSuccess(status, text, request);
       }
 
@@ -399,26 +518,37 @@ class HttpAtlassianClient implements AtlassianClient {
           body: parseErrorBody(text, scrub),
           retryAfterMs,
           attempts: attempt,
+          idempotent: spec.idempotent,
         });
       }
       const err = failure as AtlassianApiError;
+      const allowance = this.#waitAllowance(deadlineAt, now);
+      const maxAttempts =
+        status === 500 ? Math.min(cfg.maxAttempts, cfg.serverErrorAttempts) : cfg.maxAttempts;
       let delay: number | undefined;
       if (status === 429) {
         counter.rateLimited++;
         const wait = retryAfterMs ?? this.#backoff(attempt);
-        // every caller of this (org, class) holds off, not just this one
-        limiter.rateLimited(Math.min(wait, cfg.maxServerWaitMs));
-        if (err.retryable && attempt < cfg.maxAttempts && wait <= cfg.maxServerWaitMs) {
-          // spread the herd a little so callers don't all hit the reset at once
-          delay = wait + cfg.random() * Math.min(1000, wait * 0.1 + 50);
+        // every caller of this (org, class) holds off for the server's full wait, not just this
+        // one; those who will not wait that long are refused at once, not after the pause
+        limiter.rateLimited(wait);
+        if (wait > allowance) {
+          this.#emit(spec, status, attempt, maxAttempts, now - started, undefined, err.kind);
+          counter.failures++;
+          throw this.#refused(spec, request, "pause", wait, attempt, deadlineAt, true);
         }
-      } else if (err.retryable && attempt < cfg.maxAttempts) {
+        if (err.retryable && attempt < maxAttempts) {
+          // spread the herd a little so callers don't all hit the reset at once
+          delay = wait + Math.min(allowance - wait, cfg.random() * Math.min(1000, wait * 0.1 + 50));
+        }
+      } else if (err.retryable && attempt < maxAttempts) {
         // a 503 may say when to come back; otherwise back off exponentially
         const hinted = info?.retryAfterMs;
-        delay =
-          hinted !== undefined && hinted <= cfg.maxServerWaitMs ? hinted : this.#backoff(attempt);
+        delay = hinted !== undefined && hinted <= allowance ? hinted : this.#backoff(attempt);
+        // never wait and then fail: a backoff that would end past the deadline is not started
+        if (deadlineAt !== undefined && now + delay >= deadlineAt) delay = undefined;
       }
-      this.#emit(spec, status, attempt, now - started, delay !== undefined, err.kind);
+      this.#emit(spec, status, attempt, maxAttempts, now - started, delay, err.kind);
       if (delay === undefined) {
         counter.failures++;
         throw err;
@@ -432,8 +562,9 @@ class HttpAtlassianClient implements AtlassianClient {
     spec: RequestSpec,
     status: number | undefined,
     attempt: number,
+    maxAttempts: number,
     durationMs: number,
-    retried: boolean,
+    retryInMs: number | undefined,
     error: ErrorKind | undefined,
   ): void {
     const cb = this.#cfg.onRequest;
@@ -445,8 +576,10 @@ class HttpAtlassianClient implements AtlassianClient {
         method: spec.method,
         status,
         attempt,
+        maxAttempts,
         durationMs,
-        retried,
+        retried: retryInMs !== undefined,
+        ...(retryInMs !== undefined ? { retryInMs: Math.round(retryInMs) } : {}),
         rateLimited: status === 429,
         error,
       });
@@ -454,6 +587,12 @@ class HttpAtlassianClient implements AtlassianClient {
       // an observer must never break a request
     }
   }
+}
+
+/** "12 s", "3 min 5 s" for messages. */
+function seconds(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
 }
 
 class ResponseTooLarge extends Error {}

@@ -1,3 +1,4 @@
+import { redactThenTruncate } from "../config/redact.ts";
 import type { EndpointClass } from "./endpoint-classes.ts";
 import {
   type AtlassianApiError,
@@ -8,16 +9,23 @@ import {
   ClientError,
   ConflictError,
   ForbiddenError,
+  LicenseLimitError,
   NotFoundError,
   RateLimitError,
   ServerError,
 } from "./errors.ts";
 
-/**
- * Statuses worth retrying: rate limits and gateway trouble. A 500 is the service failing on this
- * request, not a transient condition, so it is reported at once (as is every other 4xx/5xx).
- */
+/** Statuses worth retrying on any request: rate limits and gateway trouble. */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+/**
+ * Whether a failed response may be retried. A 500 is retried only for idempotent requests
+ * (reads and searches): the API's own 500 body says "try again later", but a write that failed
+ * with a 500 may have happened, and repeating it is not ours to decide.
+ */
+export function isRetryableStatus(status: number, idempotent: boolean): boolean {
+  return TRANSIENT_STATUSES.has(status) || (status === 500 && idempotent);
+}
 
 type Json = Record<string, unknown>;
 
@@ -34,18 +42,36 @@ function isObject(v: unknown): v is Json {
 /**
  * Parses any of the error-body shapes in admin-api.md §4 (gateway, ApplicationErrors,
  * bare ApplicationError, Spring-style 403, user-management key/context) and non-JSON text.
- * `scrub` removes secrets from any text kept.
+ * `scrub` removes secrets: every string kept (message, code, request id, snippet) is scrubbed
+ * before it is cut, so no piece of a secret survives a truncation.
  */
 export function parseErrorBody(text: string, scrub: (s: string) => string): ParsedErrorBody {
-  const clean = scrub(text);
-  const snippet = clean.slice(0, 500);
-  const base = { snippet, requestId: undefined, codes: [] as string[] };
-  if (clean.trim() === "") return { ...base, shape: "empty", code: undefined, message: undefined };
+  const parsed = parseRawErrorBody(text);
+  const clean = (v: string | undefined): string | undefined =>
+    v === undefined ? undefined : scrub(v);
+  return {
+    ...parsed,
+    code: clean(parsed.code),
+    codes: parsed.codes.map(scrub),
+    // an HTML page's text can be long: keep a line of it, cut only once scrubbed
+    message:
+      parsed.shape === "text" && parsed.message !== undefined
+        ? redactThenTruncate(parsed.message, 200, scrub)
+        : clean(parsed.message),
+    requestId: clean(parsed.requestId),
+    snippet: redactThenTruncate(text, 500, scrub),
+  };
+}
+
+/** The body's fields as sent (not yet scrubbed). JSON is parsed before anything is redacted. */
+function parseRawErrorBody(text: string): ParsedErrorBody {
+  const base = { snippet: "", requestId: undefined, codes: [] as string[] };
+  if (text.trim() === "") return { ...base, shape: "empty", code: undefined, message: undefined };
   let json: unknown;
   try {
-    json = JSON.parse(clean);
+    json = JSON.parse(text);
   } catch {
-    return { ...base, shape: "text", code: undefined, message: textMessage(clean) };
+    return { ...base, shape: "text", code: undefined, message: textMessage(text) };
   }
   if (!isObject(json)) {
     return { ...base, shape: "unknown-json", code: undefined, message: undefined };
@@ -118,26 +144,27 @@ export function parseErrorBody(text: string, scrub: (s: string) => string): Pars
   return { ...base, shape: "unknown-json", code: str(json.code), message };
 }
 
+/** The page title, else its text; cut by the caller, after scrubbing. */
 function textMessage(text: string): string | undefined {
-  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text.slice(0, 64 * 1024))?.[1]?.trim();
   if (title) return title;
   const stripped = text
+    .slice(0, 64 * 1024)
     .replace(/<[^>]+>/g, " ")
     .replace(/\s+/g, " ")
     .trim();
-  return stripped.slice(0, 200) || undefined;
+  return stripped || undefined;
 }
 
 /** Decides whether a 409 means "already done" or "licence limit" (admin-api.md §7 item 10). */
 export function conflictReason(body: ParsedErrorBody): ConflictReason {
-  const text = `${body.message ?? ""} ${body.snippet}`;
-  if (/already/i.test(text)) return "already";
-  if (
-    body.codes.some((c) => c === "ADMIN-409-3" || c === "ADMIN-UAM-409-3") ||
-    /licen[cs]e|user limit|seat limit|exceeded/i.test(text)
-  ) {
+  // the documented licence codes win over any wording: "already" must never hide a refusal
+  if (body.codes.some((c) => c === "ADMIN-409-3" || c === "ADMIN-UAM-409-3")) {
     return "license-limit";
   }
+  const text = `${body.message ?? ""} ${body.snippet}`;
+  if (/already/i.test(text)) return "already";
+  if (/licen[cs]e|user limit|seat limit|exceeded/i.test(text)) return "license-limit";
   return "other";
 }
 
@@ -163,6 +190,8 @@ export interface MapContext {
   body: ParsedErrorBody;
   retryAfterMs: number | undefined;
   attempts: number;
+  /** The request may be repeated safely (reads, searches): a 500 is then retryable. */
+  idempotent: boolean;
 }
 
 /** Maps a non-2xx response to a typed error whose message says what to do next. */
@@ -176,7 +205,7 @@ export function errorFromResponse(ctx: MapContext): AtlassianApiError {
     status,
     body,
     attempts: ctx.attempts,
-    retryable: TRANSIENT_STATUSES.has(status),
+    retryable: isRetryableStatus(status, ctx.idempotent),
   };
   const head = `${request} failed with HTTP ${status}${codeText}.${said}`;
   if (status === 401) {
@@ -215,12 +244,16 @@ export function errorFromResponse(ctx: MapContext): AtlassianApiError {
   }
   if (status === 409) {
     const reason = conflictReason(body);
+    if (reason === "license-limit") {
+      return new LicenseLimitError(
+        `${head} A product licence limit would be exceeded: nothing was changed. Free a seat or raise the limit first.`,
+        init,
+      );
+    }
     const what =
       reason === "already"
         ? "It is already in the requested state."
-        : reason === "license-limit"
-          ? "A product licence limit would be exceeded: free a seat or raise the limit first."
-          : "The resource is in a conflicting state; re-read it before retrying.";
+        : "The resource is in a conflicting state; re-read it before retrying.";
     return new ConflictError(`${head} ${what}`, { ...init, reason });
   }
   if (status === 429) {

@@ -16,7 +16,8 @@ export type ErrorKind =
   | "server"
   | "network"
   | "schema"
-  | "pagination-loop";
+  | "pagination-loop"
+  | "deadline";
 
 /** Which of the documented error-body shapes the server answered with (admin-api.md §4). */
 export type ErrorBodyShape =
@@ -52,6 +53,7 @@ export interface ErrorInit {
   body?: ParsedErrorBody | undefined;
   retryable?: boolean;
   attempts?: number | undefined;
+  stopRun?: boolean;
   cause?: unknown;
 }
 
@@ -64,8 +66,13 @@ export class AtlassianApiError extends Error {
   readonly requestId: string | undefined;
   readonly body: ParsedErrorBody | undefined;
   readonly retryable: boolean;
-  /** HTTP attempts made before giving up (1 = not retried). */
+  /** HTTP attempts made before giving up (1 = not retried; 0 = never sent). */
   readonly attempts: number | undefined;
+  /**
+   * Every further call of this run would fail the same way (the server asked for a wait beyond
+   * the run's deadline, or the deadline has passed): stop the run now, and say why.
+   */
+  readonly stopRun: boolean;
 
   constructor(message: string, init: ErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -78,6 +85,7 @@ export class AtlassianApiError extends Error {
     this.body = init.body;
     this.retryable = init.retryable ?? false;
     this.attempts = init.attempts;
+    this.stopRun = init.stopRun ?? false;
   }
 }
 
@@ -95,9 +103,35 @@ export class ForbiddenError extends AtlassianApiError {
     this.scopedKey = init.scopedKey ?? false;
   }
 }
-/** 404: org, directory, group or user not found. `.code` tells which (`ADMIN-404-8` = user). */
+/** What a 404 says is missing, from its code; `unknown` when the body names nothing. */
+export type NotFoundTarget = "user" | "org" | "group" | "resource" | "unknown";
+
+const NOT_FOUND_TARGETS: Record<string, NotFoundTarget> = {
+  "ADMIN-404-8": "user",
+  accountNotFound: "user",
+  "ADMIN-404-2": "org",
+  "ADMIN-UAM-404-2": "org",
+  "ADMIN-404-10": "group",
+  "ADMIN-404-1": "resource",
+  "ADMIN-UAM-404-1": "resource",
+};
+
+/** 404: org, directory, group or user not found. `.target` tells which, from `.code`. */
 export class NotFoundError extends AtlassianApiError {
   override readonly kind = "not-found";
+  /** What is missing: `user` for `ADMIN-404-8` / `accountNotFound`, `org`, `group`, `resource` (a directory or site), else `unknown`. */
+  get target(): NotFoundTarget {
+    return NOT_FOUND_TARGETS[this.code ?? ""] ?? "unknown";
+  }
+  /**
+   * The user the call was about no longer exists here (deleted or removed mid-crawl): true only
+   * when the API said so with a user code. Record the user as removed, not the read as failed.
+   * A 404 that names nothing (`target: "unknown"`) is not read as "user gone": a wrong org or
+   * directory answers the same way and would make every user look removed.
+   */
+  get userGone(): boolean {
+    return this.target === "user";
+  }
 }
 
 export type ConflictReason = "already" | "license-limit" | "other";
@@ -110,14 +144,48 @@ export class ConflictError extends AtlassianApiError {
     this.reason = init.reason;
   }
 }
-/** 429 that outlasted the retries (or asked for a wait longer than allowed). */
+/**
+ * 409 refusing a write because a product's licence limit would be exceeded
+ * (`ADMIN-409-3`, `ADMIN-UAM-409-3`, or a body saying so). Never "already": nothing changed.
+ */
+export class LicenseLimitError extends ConflictError {
+  constructor(message: string, init: ErrorInit) {
+    super(message, { ...init, reason: "license-limit" });
+  }
+}
+/**
+ * A 429 that outlasted the retries, or one asking for a wait the caller does not accept (longer
+ * than `retry.maxServerWaitMs`, or past the deadline). In that second case the request is not
+ * retried, nothing waited for it, and `stopRun` is true: every call on this budget would be
+ * refused until `retryAt`.
+ */
 export class RateLimitError extends AtlassianApiError {
   override readonly kind = "rate-limit";
   /** How long the server asked us to wait, in ms (undefined when it did not say). */
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, init: ErrorInit & { retryAfterMs: number | undefined }) {
+  /** Epoch ms (client clock) when the server will take calls again; undefined when it did not say. */
+  readonly retryAt: number | undefined;
+  constructor(
+    message: string,
+    init: ErrorInit & { retryAfterMs: number | undefined; retryAt?: number | undefined },
+  ) {
     super(message, init);
     this.retryAfterMs = init.retryAfterMs;
+    this.retryAt = init.retryAt;
+  }
+}
+/**
+ * The call could not finish before the caller's deadline (`deadlineAt`): its turn in the rate
+ * limiter, or the deadline itself, lies past it. Nothing was sent for the attempt that would
+ * have overrun. `stopRun` is true.
+ */
+export class DeadlineError extends AtlassianApiError {
+  override readonly kind = "deadline";
+  /** The deadline, epoch ms on the client clock. */
+  readonly deadlineAt: number;
+  constructor(message: string, init: ErrorInit & { deadlineAt: number }) {
+    super(message, { ...init, stopRun: true });
+    this.deadlineAt = init.deadlineAt;
   }
 }
 /** 400: bad parameter, body or cursor. `.staleCursor` is true for `ADMIN-400-1` (restart the walk). */
@@ -154,13 +222,23 @@ export class SchemaError extends AtlassianApiError {
     this.path = init.path;
   }
 }
-/** A paginated walk saw a cursor twice or passed its page cap. */
+/**
+ * Why a walk was stopped: a cursor came back a second time, the page ceiling (`maxPages`) was
+ * passed, too many empty pages in a row still had a next cursor, or the items outgrew the
+ * expected total by far.
+ */
+export type PaginationStop = "repeated-cursor" | "page-ceiling" | "empty-pages" | "beyond-expected";
+
+/** A paginated walk that would not end by itself; stopped, never silently truncated. */
 export class PaginationLoopError extends AtlassianApiError {
   override readonly kind = "pagination-loop";
+  readonly reason: PaginationStop;
+  /** Pages fetched when the walk was stopped. */
   readonly pages: number;
-  constructor(message: string, init: ErrorInit & { pages: number }) {
+  constructor(message: string, init: ErrorInit & { pages: number; reason: PaginationStop }) {
     super(message, init);
     this.pages = init.pages;
+    this.reason = init.reason;
   }
 }
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { AtlassianClient } from "./client.ts";
-import { path, requestJson } from "./http.ts";
-import type { Page } from "./pagination.ts";
-import { DEFAULT_MAX_PAGES, walkPages } from "./pagination.ts";
+import { path, requestRecords, stringField } from "./http.ts";
+import type { Page, PageBounds } from "./pagination.ts";
+import { walkPages } from "./pagination.ts";
 import { optionalString, timestamp } from "./schemas.ts";
 
 export interface AuditEventRef {
@@ -43,7 +43,7 @@ const eventSchema = z.object({
 });
 
 const eventPage = z.object({
-  data: z.array(eventSchema),
+  data: z.array(z.unknown()),
   meta: z.object({ next: z.string().nullish() }).nullish(),
   links: z.object({ next: z.string().nullish() }).nullish(),
 });
@@ -68,7 +68,7 @@ function toEvent(e: z.output<typeof eventSchema>): AuditEvent {
   };
 }
 
-export interface ListEventsParams {
+export interface ListEventsParams extends PageBounds {
   orgId: string;
   from?: Date;
   to?: Date;
@@ -79,28 +79,42 @@ export interface ListEventsParams {
   /** 1..500, default 100. */
   limit?: number;
   cursor?: string;
-  maxPages?: number;
   signal?: AbortSignal;
 }
 
 /**
  * `GET /admin/v1/orgs/{orgId}/events` — audit events, newest first (family A: `links.next` is a
- * URL; `meta.next` a cursor). Rate limit 10/min; paced by the client. Scope `read:events:admin`.
+ * URL; `meta.next` a cursor). Rate limit 10/min; paced by the client; retried after a 500.
+ * Scope `read:events:admin`. An event without an id, time or action goes to `page.rejected`.
  */
 export function listEvents(
   client: AtlassianClient,
   params: ListEventsParams,
 ): AsyncIterable<Page<AuditEvent>> {
-  const { orgId, from, to, action, q, limit = 100, cursor, maxPages, signal } = params;
+  const {
+    orgId,
+    from,
+    to,
+    action,
+    q,
+    limit = 100,
+    cursor,
+    maxPages,
+    maxEmptyPages,
+    signal,
+  } = params;
   const p = path`/admin/v1/orgs/${orgId}/events`;
   return walkPages({
     endpoint: "events",
     label: `GET ${p}`,
     startCursor: cursor,
-    maxPages: maxPages ?? DEFAULT_MAX_PAGES,
+    maxPages,
+    maxEmptyPages,
+    expectedTotal: params.expectedTotal,
     signal,
+    scrub: (t) => client.redact(t),
     fetchPage: async (c) => {
-      const body = await requestJson(
+      const res = await requestRecords(
         client,
         {
           endpoint: "events",
@@ -116,11 +130,22 @@ export function listEvents(
             limit,
             cursor: c,
           },
+          idempotent: true,
           signal,
         },
-        eventPage,
+        {
+          page: eventPage,
+          records: (pg) => pg.data,
+          record: eventSchema,
+          idOf: (r) => stringField(r, "id"),
+          at: "data",
+        },
       );
-      return { items: body.data.map(toEvent), next: body.links?.next ?? body.meta?.next };
+      return {
+        items: res.items.map(toEvent),
+        rejected: res.rejected,
+        next: res.page.links?.next ?? res.page.meta?.next,
+      };
     },
   });
 }

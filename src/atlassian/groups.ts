@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { AtlassianClient } from "./client.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
-import { path, requestJson } from "./http.ts";
-import type { Page } from "./pagination.ts";
-import { DEFAULT_MAX_PAGES, walkPages } from "./pagination.ts";
+import { path, requestRecords, stringField } from "./http.ts";
+import type { Page, PageBounds } from "./pagination.ts";
+import { walkPages } from "./pagination.ts";
 import type { RoleFilters } from "./role-assignments.ts";
 import { walkRoleAssignments } from "./role-assignments.ts";
 import {
@@ -18,13 +18,20 @@ import type { WriteOutcome } from "./write-outcome.ts";
 export interface Group {
   /** Group uuid (ARI suffix when the API sends an ARI). */
   id: string;
+  /**
+   * The group's name; its id when the API sent none (no field of a group is required by the
+   * spec), with `nameProvided: false`. Never match policy rules on a name that was not provided.
+   */
   name: string;
+  /** False when the API sent no name (`null` or absent). */
+  nameProvided: boolean;
   description?: string | undefined;
   directoryId?: string | undefined;
   /** external | admins | team-members | open; open enum. */
   managedBy?: string | undefined;
   externalSynced?: boolean | undefined;
   managementAccess?: { deletable?: boolean; modifiable?: boolean; readable?: boolean } | undefined;
+  /** With `expand: ["counts.users" | "counts.resources"]`; undefined (or a count missing) when not provided. */
   counts?: { users?: number; resources?: number } | undefined;
   /** True when the IdP owns the group: edits are refused or reverted at the next sync. */
   idpManaged: boolean;
@@ -32,7 +39,7 @@ export interface Group {
 
 const groupSchema = z.object({
   id: z.string().min(1),
-  name: z.string(),
+  name: optionalString,
   description: optionalString,
   directoryId: optionalString,
   managedBy: optionalString,
@@ -43,14 +50,15 @@ const groupSchema = z.object({
   counts: z.object({ users: optionalNumber, resources: optionalNumber }).nullish(),
 });
 
-const groupPage = z.object({ data: z.array(groupSchema), links: pageLinks });
+const groupPage = z.object({ data: z.array(z.unknown()), links: pageLinks });
 
 function toGroup(g: z.output<typeof groupSchema>): Group {
   const strip = <T extends object>(o: T): T =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
   return {
     id: ariSuffix(g.id),
-    name: g.name,
+    name: g.name ?? ariSuffix(g.id),
+    nameProvided: g.name !== undefined,
     description: g.description,
     directoryId: g.directoryId,
     managedBy: g.managedBy,
@@ -64,7 +72,7 @@ function toGroup(g: z.output<typeof groupSchema>): Group {
   };
 }
 
-export interface SearchGroupsParams {
+export interface SearchGroupsParams extends PageBounds {
   orgId: string;
   /** Default `-`. */
   directoryId?: string;
@@ -81,35 +89,56 @@ export interface SearchGroupsParams {
   /** 1..100, default 100. */
   limit?: number;
   cursor?: string;
-  maxPages?: number;
   signal?: AbortSignal;
 }
 
 /**
  * `POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search` — pages of groups
- * (family C). Filters are repeated with each cursor.
+ * (family C). Filters are repeated with each cursor; retried after a 500 (a search). A group
+ * record without an id is left out of `items` and listed in `page.rejected` (record it; the
+ * run is incomplete). `counts` is undefined unless asked for (`expand`) and sent. Throws as
+ * searchUserPages does.
  */
 export function searchGroupPages(
   client: AtlassianClient,
   params: SearchGroupsParams,
 ): AsyncIterable<Page<Group>> {
-  const { orgId, directoryId = "-", limit = 100, cursor, maxPages, signal, ...filters } = params;
+  const {
+    orgId,
+    directoryId = "-",
+    limit = 100,
+    cursor,
+    maxPages,
+    maxEmptyPages,
+    expectedTotal,
+    signal,
+    ...filters
+  } = params;
   const p = path`/admin/v2/orgs/${orgId}/directories/${directoryId}/groups/search`;
   return walkPages({
     endpoint: "groups",
     label: `POST ${p}`,
     startCursor: cursor,
-    maxPages: maxPages ?? DEFAULT_MAX_PAGES,
+    maxPages,
+    maxEmptyPages,
+    expectedTotal,
     signal,
+    scrub: (t) => client.redact(t),
     fetchPage: async (c) => {
       const body: Record<string, unknown> = { ...filters, limit };
       if (c !== undefined) body.cursor = c;
-      const res = await requestJson(
+      const res = await requestRecords(
         client,
-        { endpoint: "groups", orgId, method: "POST", path: p, body, signal },
-        groupPage,
+        { endpoint: "groups", orgId, method: "POST", path: p, body, idempotent: true, signal },
+        {
+          page: groupPage,
+          records: (pg) => pg.data,
+          record: groupSchema,
+          idOf: (r) => stringField(r, "id"),
+          at: "data",
+        },
       );
-      return { items: res.data.map(toGroup), next: res.links?.next };
+      return { items: res.items.map(toGroup), rejected: res.rejected, next: res.page.links?.next };
     },
   });
 }
@@ -120,12 +149,16 @@ export interface GroupRoleAssignment {
   resourceOwner?: string | undefined;
   /** The role granted by default on this resource, if any. */
   defaultRole?: string | undefined;
+  /** The roles granted; `[]` only when the API sent an empty list. */
   roles: string[];
 }
 
 /**
  * `GET /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments` —
- * the product access a group grants (all pages). Scope `read:groups:admin`.
+ * the product access a group grants (all pages; retried after a 500). Scope
+ * `read:groups:admin`. `[]`: the group grants nothing. An entry that does not say which roles it
+ * grants (no `roles`, no `roleAssignments`) cannot be used: the read throws SchemaError rather
+ * than return a grant list with a hole in it; NotFoundError when the group is gone.
  */
 export async function listGroupRoleAssignments(
   client: AtlassianClient,
@@ -149,6 +182,8 @@ export async function listGroupRoleAssignments(
       defaultRole: r.defaultRole,
       roles: r.roles ?? r.roleAssignments?.map((a) => a.role) ?? [],
     }),
+    usable: (r) =>
+      r.roles || r.roleAssignments ? undefined : "neither roles nor roleAssignments was sent",
   });
 }
 
@@ -162,8 +197,11 @@ export interface MembershipParams {
 }
 
 /**
- * `POST …/groups/{groupId}/memberships` (204). A 409 saying "already" → `"already"`; a 409 for
- * a licence limit throws ConflictError with `reason: "license-limit"`.
+ * `POST …/groups/{groupId}/memberships` (204) — add a user to a group. Returns `"done"`, or
+ * `"already"` for a 409 saying the user is already a member. Throws LicenseLimitError (a
+ * ConflictError with `reason: "license-limit"`) when the group grants a product whose licence
+ * limit is reached — nothing changed — and NotFoundError for a missing group/user. Not
+ * retried after a 500.
  */
 export async function addGroupMember(
   client: AtlassianClient,
@@ -177,6 +215,7 @@ export async function addGroupMember(
       method: "POST",
       path: p,
       body: { accountId: params.accountId },
+      idempotent: false,
       signal: params.signal,
     });
     return "done";
@@ -187,8 +226,10 @@ export async function addGroupMember(
 }
 
 /**
- * `DELETE …/groups/{groupId}/memberships/{accountId}` (204). A 404 that is not "group/org not
- * found" means the membership is already gone → `"already"`.
+ * `DELETE …/groups/{groupId}/memberships/{accountId}` (204) — remove a user from a group.
+ * Returns `"done"`, or `"already"` for a 404 that is not about the group, directory or org (the
+ * user is not a member, or gone: `ADMIN-404-8`). Throws NotFoundError when the group,
+ * directory or org is missing. Not retried after a 500.
  */
 export async function removeGroupMember(
   client: AtlassianClient,
@@ -201,6 +242,7 @@ export async function removeGroupMember(
       orgId: params.orgId,
       method: "DELETE",
       path: p,
+      idempotent: false,
       signal: params.signal,
     });
     return "done";

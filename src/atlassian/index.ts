@@ -2,7 +2,8 @@
  * Atlassian Cloud Admin API client: the only code that knows Atlassian's HTTP shapes.
  * Build one client per API key with createAtlassianClient, then call the resource functions
  * (`(client, params)`). All failures are typed errors (see errors.ts); a failed read never
- * comes back as empty data.
+ * comes back as empty data, and a field the API left out comes back as undefined (unknown),
+ * never as empty. Page walkers report unusable records in `page.rejected` instead of failing.
  */
 export type {
   AtlassianClient,
@@ -18,15 +19,24 @@ export { createAtlassianClient, DEFAULT_BASE_URL } from "./client.ts";
 export type { Now, Sleep } from "./clock.ts";
 export type { EndpointClass } from "./endpoint-classes.ts";
 export { DOCUMENTED_LIMITS_PER_MINUTE, ENDPOINT_CLASSES } from "./endpoint-classes.ts";
-export type { ConflictReason, ErrorBodyShape, ErrorKind, ParsedErrorBody } from "./errors.ts";
+export type {
+  ConflictReason,
+  ErrorBodyShape,
+  ErrorKind,
+  NotFoundTarget,
+  PaginationStop,
+  ParsedErrorBody,
+} from "./errors.ts";
 export {
   AtlassianApiError,
   AuthError,
   BadRequestError,
   ClientError,
   ConflictError,
+  DeadlineError,
   ForbiddenError,
   isAtlassianApiError,
+  LicenseLimitError,
   NetworkError,
   NotFoundError,
   PaginationLoopError,
@@ -38,8 +48,14 @@ export { parseErrorBody } from "./error-mapping.ts";
 export type { RateLimitInfo } from "./rate-limit-headers.ts";
 export { parseRateLimitReset, parseRetryAfter } from "./rate-limit-headers.ts";
 export type { BudgetStats } from "./rate-limiter.ts";
-export type { Page } from "./pagination.ts";
-export { collectItems, cursorFromNext } from "./pagination.ts";
+export type { Page, PageBounds, RejectedRecord } from "./pagination.ts";
+export {
+  collectItems,
+  cursorFromNext,
+  DEFAULT_MAX_EMPTY_PAGES,
+  DEFAULT_MAX_PAGES,
+  expectedTotalSlack,
+} from "./pagination.ts";
 export { parseTimestamp } from "./timestamps.ts";
 export type { WriteOutcome } from "./write-outcome.ts";
 
@@ -68,8 +84,10 @@ export {
   searchGroupPages,
 } from "./groups.ts";
 export type { RoleFilters } from "./role-assignments.ts";
-export type { UserRoleAssignment } from "./user-role-assignments.ts";
+export type { HeldRole, UserRoleAssignment } from "./user-role-assignments.ts";
 export { listUserRoleAssignments } from "./user-role-assignments.ts";
+export type { ProductRole, UserRoleParams } from "./user-roles.ts";
+export { assignUserRole, revokeUserRole } from "./user-roles.ts";
 export type { UserAccessParams } from "./user-access.ts";
 export { removeUser, restoreUser, suspendUser } from "./user-access.ts";
 export type { LifecycleParams, ManagePermissions, Privilege } from "./lifecycle.ts";

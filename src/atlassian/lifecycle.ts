@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AtlassianClient } from "./client.ts";
 import { ConflictError } from "./errors.ts";
 import { path, requestJson } from "./http.ts";
+import { getUser } from "./users.ts";
 import type { WriteOutcome } from "./write-outcome.ts";
 
 /*
@@ -17,6 +18,12 @@ export interface LifecycleParams {
    * API key belongs to one; pass it so lifecycle calls share that org's pacing.
    */
   orgId?: string | undefined;
+  /**
+   * disable/enable only: read the user first (v2 user details; needs `orgId`) and answer
+   * `"already"` without writing when `accountStatus` is already `inactive`/`active`. The API
+   * answers 204 either way, so this is the only way to tell "done now" from "was already so".
+   */
+  precheck?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -36,7 +43,10 @@ const privilege = z.object({
 // `profile`/`profile.write` are maps of field → privilege rather than a privilege; keep only real ones.
 const manageBody = z.record(z.string(), z.unknown());
 
-/** `GET /users/{accountId}/manage` — what the key may do to this account. */
+/**
+ * `GET /users/{accountId}/manage` — what the key may do to this account, by privilege name.
+ * Throws NotFoundError (`userGone` for `accountNotFound`) and ForbiddenError (`scopedKey`).
+ */
 export async function getManagePermissions(
   client: AtlassianClient,
   params: LifecycleParams,
@@ -48,6 +58,7 @@ export async function getManagePermissions(
       orgId: params.orgId,
       method: "GET",
       path: path`/users/${params.accountId}/manage`,
+      idempotent: true,
       signal: params.signal,
     },
     manageBody,
@@ -59,6 +70,21 @@ export async function getManagePermissions(
       out[name] = { allowed: parsed.data.allowed, reason: parsed.data.reason?.key };
   }
   return out;
+}
+
+/** With `precheck`: whether the account already has `status` (one v2 read). */
+async function accountIs(params: LifecycleParams, client: AtlassianClient, status: string) {
+  if (params.orgId === undefined) {
+    throw new TypeError(
+      "lifecycle precheck needs orgId: the account is read through the org's v2 API",
+    );
+  }
+  const u = await getUser(client, {
+    orgId: params.orgId,
+    accountId: params.accountId,
+    ...(params.signal ? { signal: params.signal } : {}),
+  });
+  return u.accountStatus === status;
 }
 
 async function lifecycle(
@@ -74,6 +100,7 @@ async function lifecycle(
       method: "POST",
       path: path`/users/${params.accountId}/manage/lifecycle/${action}`,
       body,
+      idempotent: false,
       signal: params.signal,
     });
     return "done";
@@ -85,12 +112,16 @@ async function lifecycle(
 
 /**
  * `POST /users/{accountId}/manage/lifecycle/disable` (204) — deactivate a managed account.
- * `message` is shown to the user (a default is used when omitted).
+ * `message` is shown to the user (a default is used when omitted). Returns `"done"`, or
+ * `"already"` for a 409 saying so or, with `precheck`, an account already inactive. Throws
+ * ForbiddenError for an account the key may not manage, NotFoundError (`userGone`) for an
+ * unknown one; never retried after a 500.
  */
-export function disableAccount(
+export async function disableAccount(
   client: AtlassianClient,
   params: LifecycleParams & { message?: string },
 ): Promise<WriteOutcome> {
+  if (params.precheck && (await accountIs(params, client, "inactive"))) return "already";
   return lifecycle(
     client,
     params,
@@ -99,11 +130,16 @@ export function disableAccount(
   );
 }
 
-/** `POST /users/{accountId}/manage/lifecycle/enable` (204) — reactivate. Cancel a pending delete first. */
-export function enableAccount(
+/**
+ * `POST /users/{accountId}/manage/lifecycle/enable` (204) — reactivate. Cancel a pending delete
+ * first. Returns `"done"`, or `"already"` (409 saying so, or `precheck` seeing it active).
+ * Throws like disableAccount.
+ */
+export async function enableAccount(
   client: AtlassianClient,
   params: LifecycleParams,
 ): Promise<WriteOutcome> {
+  if (params.precheck && (await accountIs(params, client, "active"))) return "already";
   return lifecycle(client, params, "enable");
 }
 

@@ -1,31 +1,37 @@
 import { z } from "zod";
 import type { AtlassianClient } from "./client.ts";
 import { AtlassianApiError } from "./errors.ts";
-import { path, requestJson } from "./http.ts";
+import { path, requestJson, requestRecords, stringField } from "./http.ts";
 import { collectItems, walkPages } from "./pagination.ts";
+import { optionalString } from "./schemas.ts";
 
 /** An organization visible to the API key. */
 export interface Org {
   id: string;
+  /** The org's name; its id when the API sent none (`name` is not required by the spec). */
   name: string;
 }
 
 const orgModel = z.object({
   id: z.string().min(1),
-  type: z.string().optional(),
-  attributes: z.object({ name: z.string() }),
+  type: optionalString,
+  attributes: z.object({ name: optionalString }).nullish(),
 });
 const orgPage = z.object({
-  data: z.array(orgModel),
+  data: z.array(z.unknown()),
   links: z.object({ next: z.string().nullish() }).nullish(),
 });
 const orgSingle = z.object({ data: orgModel });
 
-const toOrg = (o: z.output<typeof orgModel>): Org => ({ id: o.id, name: o.attributes.name });
+const toOrg = (o: z.output<typeof orgModel>): Org => ({
+  id: o.id,
+  name: o.attributes?.name ?? o.id,
+});
 
 /**
  * `GET /admin/v1/orgs` — every organization the key can see (family A: `links.next` is a URL).
- * In practice one org per key. Throws typed errors (AuthError on a bad key).
+ * In practice one org per key. Retried after a 500. Throws typed errors (AuthError on a bad
+ * key; SchemaError when an org record has no id).
  */
 export async function listOrgs(
   client: AtlassianClient,
@@ -38,8 +44,9 @@ export async function listOrgs(
       label: `GET ${p}`,
       maxPages: 1000,
       signal: params.signal,
+      scrub: (t) => client.redact(t),
       fetchPage: async (cursor) => {
-        const body = await requestJson(
+        const res = await requestRecords(
           client,
           {
             endpoint: "orgs",
@@ -47,11 +54,18 @@ export async function listOrgs(
             method: "GET",
             path: p,
             query: { cursor },
+            idempotent: true,
             signal: params.signal,
           },
-          orgPage,
+          {
+            page: orgPage,
+            records: (pg) => pg.data,
+            record: orgModel,
+            idOf: (r) => stringField(r, "id"),
+            at: "data",
+          },
         );
-        return { items: body.data.map(toOrg), next: body.links?.next };
+        return { items: res.items.map(toOrg), rejected: res.rejected, next: res.page.links?.next };
       },
     }),
   );
@@ -69,6 +83,7 @@ export async function getOrg(
       orgId: params.orgId,
       method: "GET",
       path: path`/admin/v1/orgs/${params.orgId}`,
+      idempotent: true,
       signal: params.signal,
     },
     orgSingle,

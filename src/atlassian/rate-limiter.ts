@@ -10,8 +10,12 @@ export interface BudgetStats {
   /** 429 responses received. */
   rateLimited: number;
   inFlight: number;
+  /** Callers waiting for a concurrency or pacing slot. */
+  queued: number;
   /** Current pacing as a fraction of the target (drops after 429s, recovers on success). */
   pace: number;
+  /** Epoch ms until which every caller is held (a 429 or `X-RateLimit-Remaining: 0`); 0 when not paused. */
+  pausedUntil: number;
 }
 
 export interface LimiterOptions {
@@ -23,18 +27,54 @@ export interface LimiterOptions {
   sleep: Sleep;
 }
 
+/** What one caller is willing to wait for. */
+export interface AcquireOptions {
+  signal?: AbortSignal | undefined;
+  /** Longest server-ordered pause (429, remaining 0) this caller sits out; a longer one refuses it at once. */
+  maxPauseMs: number;
+  /** Epoch ms: a caller whose turn would come after this is refused at once. */
+  deadlineAt?: number | undefined;
+}
+
+/**
+ * Thrown by `acquire` instead of waiting when the wait would exceed what the caller accepts.
+ * `reason` says which limit: the server's pause, or the caller's deadline.
+ */
+export class LimiterRefusal extends Error {
+  constructor(
+    readonly reason: "pause" | "deadline",
+    /** How long the caller would have had to wait from now, ms. */
+    readonly waitMs: number,
+  ) {
+    super(`rate limiter refused a wait of ${Math.ceil(waitMs)} ms (${reason})`);
+    this.name = "LimiterRefusal";
+  }
+}
+
 /** How far ahead an `X-RateLimit-Reset` may lie and still be trusted (the documented period is a minute). */
 const MAX_TRUSTED_RESET_MS = 65_000;
+
+/** Turns a late timer may make up at once (see `serve`). */
+const MAX_CATCH_UP = 2;
+
+interface Waiter {
+  opts: AcquireOptions;
+  grant: () => void;
+  refuse: (e: Error) => void;
+}
 
 /**
  * Paces one budget — an org's share of one rate limit — to its ceiling and bounds its concurrency. Shared by every
  * caller of one client.
  *
- * Pacing is a zero-burst GCRA: each request reserves the next free slot `interval` after the
- * previous one, so requests never bunch up, even after a stall. It adapts to the server:
+ * Pacing is a zero-burst GCRA: request starts are spaced `interval` apart, so they never bunch
+ * up, even after a stall. Callers wait in one FIFO queue served by a single timer, so a caller
+ * that gives up (abort, deadline) leaves nothing behind: no reserved slot delays the callers after
+ * it, and no timer keeps the process alive once the queue is empty. It adapts to the server:
  * a 429 pauses every caller until the server's wait is over and slows the pace by 15%
  * (recovering 2% per success); `X-RateLimit-Remaining: 0` pauses everyone until
- * `X-RateLimit-Reset`.
+ * `X-RateLimit-Reset`. A caller is never made to sit out a pause longer than it accepts: it is
+ * refused at once (`LimiterRefusal`), so nobody waits and then fails.
  */
 export class RateLimiter {
   private readonly opts: LimiterOptions;
@@ -42,7 +82,12 @@ export class RateLimiter {
   private pausedUntil = 0;
   private pace = 1;
   private inFlight = 0;
-  private readonly waiters: Array<{ resolve: () => void }> = [];
+  private readonly slotWaiters: Waiter[] = [];
+  private readonly paceWaiters: Waiter[] = [];
+  private pumping = false;
+  /** When the pacing queue last went from empty to busy: turns are never scheduled before it. */
+  private busyFrom = 0;
+  private wake: AbortController | undefined;
   private counts = { requests: 0, rateLimited: 0 };
 
   constructor(opts: LimiterOptions) {
@@ -56,19 +101,13 @@ export class RateLimiter {
 
   /**
    * Waits for a concurrency slot and the next pacing slot. Returns a release function that must
-   * be called once the response (or failure) is in.
+   * be called once the response (or failure) is in. Rejects with the signal's reason on abort,
+   * and with LimiterRefusal when the wait would exceed `maxPauseMs` or `deadlineAt`.
    */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    await this.takeConcurrency(signal);
+  async acquire(opts: AcquireOptions): Promise<() => void> {
+    await this.takeConcurrency(opts);
     try {
-      for (;;) {
-        const now = this.opts.now();
-        const at = Math.max(now, this.nextAt, this.pausedUntil);
-        this.nextAt = at + this.intervalMs;
-        if (at > now) await this.opts.sleep(at - now, signal);
-        // A 429 may have paused everyone while we slept: take a new slot after the pause.
-        if (this.pausedUntil <= this.opts.now()) break;
-      }
+      await this.takePace(opts);
     } catch (e) {
       this.releaseConcurrency();
       throw e;
@@ -102,7 +141,10 @@ export class RateLimiter {
     }
   }
 
-  /** A 429 arrived: pause all callers for `waitMs` and slow down. */
+  /**
+   * A 429 arrived: pause all callers for the server's full `waitMs` and slow down. Waiting
+   * callers that will not sit out that long are refused now rather than after the pause.
+   */
   rateLimited(waitMs: number): void {
     this.counts.rateLimited++;
     this.pace = Math.max(0.3, this.pace * 0.85);
@@ -114,42 +156,142 @@ export class RateLimiter {
       limitPerMinute: this.opts.limitPerMinute,
       ...this.counts,
       inFlight: this.inFlight,
+      queued: this.slotWaiters.length + this.paceWaiters.length,
       pace: this.pace,
+      pausedUntil: this.pausedUntil > this.opts.now() ? this.pausedUntil : 0,
     };
   }
 
   private pauseUntil(t: number): void {
-    if (t > this.pausedUntil) this.pausedUntil = t;
-    if (this.nextAt < this.pausedUntil) this.nextAt = this.pausedUntil;
+    if (t <= this.pausedUntil) return;
+    this.pausedUntil = t;
+    if (this.nextAt < t) this.nextAt = t;
+    const now = this.opts.now();
+    for (const queue of [this.slotWaiters, this.paceWaiters]) {
+      for (const w of [...queue]) {
+        const refusal = this.refusal(w.opts, now, t);
+        if (refusal) this.drop(queue, w, refusal);
+      }
+    }
   }
 
-  private takeConcurrency(signal?: AbortSignal): Promise<void> {
+  /** Why this caller must not wait for a turn at `turnAt`, or undefined when it may. */
+  private refusal(opts: AcquireOptions, now: number, turnAt: number): LimiterRefusal | undefined {
+    if (this.pausedUntil - now > opts.maxPauseMs)
+      return new LimiterRefusal("pause", this.pausedUntil - now);
+    if (opts.deadlineAt !== undefined && turnAt > opts.deadlineAt)
+      return new LimiterRefusal("deadline", turnAt - now);
+    return undefined;
+  }
+
+  private drop(queue: Waiter[], w: Waiter, e: Error): void {
+    const i = queue.indexOf(w);
+    if (i >= 0) queue.splice(i, 1);
+    w.refuse(e);
+    if (queue === this.paceWaiters && queue.length === 0) this.wake?.abort();
+  }
+
+  /** Queues the caller; `grant` runs when it may go on. Abort and refusals reject instead. */
+  private enqueue(queue: Waiter[], opts: AcquireOptions, turnAt: number): Promise<void> {
+    const { signal } = opts;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const refused = this.refusal(opts, this.opts.now(), turnAt);
+    if (refused) return Promise.reject(refused);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => this.drop(queue, waiter, abortReason(signal));
+      const waiter: Waiter = {
+        opts,
+        grant: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        refuse: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      queue.push(waiter);
+    });
+  }
+
+  private takeConcurrency(opts: AcquireOptions): Promise<void> {
+    if (opts.signal?.aborted) return Promise.reject(abortReason(opts.signal));
+    const now = this.opts.now();
+    const refused = this.refusal(opts, now, Math.max(now, this.pausedUntil));
+    if (refused) return Promise.reject(refused);
     if (this.inFlight < this.opts.maxConcurrency) {
       this.inFlight++;
       return Promise.resolve();
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter = {
-        resolve: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-      };
-      const onAbort = (): void => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(abortReason(signal));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
+    return this.enqueue(this.slotWaiters, opts, Math.max(now, this.pausedUntil));
   }
 
   private releaseConcurrency(): void {
-    const next = this.waiters.shift();
+    const next = this.slotWaiters.shift();
     if (next)
-      next.resolve(); // the slot passes straight to the next waiter
+      next.grant(); // the slot passes straight to the next waiter
     else this.inFlight--;
+  }
+
+  private takePace(opts: AcquireOptions): Promise<void> {
+    const now = this.opts.now();
+    if (this.paceWaiters.length === 0) this.busyFrom = now;
+    const turnAt =
+      Math.max(now, this.nextAt, this.pausedUntil) + this.paceWaiters.length * this.intervalMs;
+    const p = this.enqueue(this.paceWaiters, opts, turnAt);
+    this.pump();
+    return p;
+  }
+
+  /** Serves the pacing queue in order, one timer at a time, until it is empty. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    void this.serve();
+  }
+
+  private async serve(): Promise<void> {
+    for (;;) {
+      const head = this.paceWaiters[0];
+      if (!head) {
+        // cleared synchronously: a caller arriving right now must start a new round
+        this.pumping = false;
+        return;
+      }
+      const now = this.opts.now();
+      // Turns keep to the schedule, not to when a timer happened to fire: a late wake must not
+      // push every later turn back. Only an idle spell (an empty queue) moves the schedule on,
+      // so nobody bursts to catch up on time nobody wanted; and after a long stall (a busy
+      // event loop) at most MAX_CATCH_UP turns are made up at once, well inside the headroom.
+      const at = Math.max(
+        this.busyFrom,
+        this.nextAt,
+        this.pausedUntil,
+        now - MAX_CATCH_UP * this.intervalMs,
+      );
+      const refused = this.refusal(head.opts, now, Math.max(now, at));
+      if (refused) {
+        this.drop(this.paceWaiters, head, refused);
+        continue;
+      }
+      if (at > now) {
+        // Sleep until the head's turn; a pause that grows meanwhile is seen on waking, and an
+        // emptied queue wakes the timer so nothing keeps running for nobody.
+        const wake = new AbortController();
+        this.wake = wake;
+        try {
+          await this.opts.sleep(at - now, wake.signal);
+        } catch {
+          // woken early: re-evaluate
+        } finally {
+          if (this.wake === wake) this.wake = undefined;
+        }
+        continue;
+      }
+      this.paceWaiters.shift();
+      this.nextAt = at + this.intervalMs;
+      head.grant();
+    }
   }
 }

@@ -11,17 +11,26 @@ import { parseTimestamp } from "./timestamps.ts";
 export const timestamp = z.string().transform((s, ctx) => {
   const d = parseTimestamp(s);
   if (!d) {
-    ctx.addIssue({ code: "custom", message: `unparsable timestamp "${s.slice(0, 40)}"` });
+    // the value is quoted by the caller, scrubbed first (a body may echo secrets anywhere)
+    ctx.addIssue({ code: "custom", message: "unparsable timestamp" });
     return z.NEVER;
   }
   return d;
 });
 
-/** Optional/nullable timestamp; null and "" become undefined. */
+/** Optional/nullable timestamp; null and "" become undefined (not sent: unknown). */
 export const optionalTimestamp = z
-  .union([timestamp, z.literal(""), z.null()])
-  .optional()
-  .transform((v) => (v === null || v === "" ? undefined : v));
+  .string()
+  .nullish()
+  .transform((s, ctx) => {
+    if (s === null || s === undefined || s === "") return undefined;
+    const d = parseTimestamp(s);
+    if (!d) {
+      ctx.addIssue({ code: "custom", message: "unparsable timestamp" });
+      return z.NEVER;
+    }
+    return d;
+  });
 
 /** Optional/nullable string; null becomes undefined. */
 export const optionalString = z

@@ -3,11 +3,12 @@
  *
  * JS `Date` only understands up to 3 fractional digits; v2 timestamps carry nanoseconds
  * (`2025-11-06T23:07:29.936941226Z`), and last-active fields are date-only (`2026-08-03`,
- * read as midnight UTC). Returns `undefined` for anything unparsable; schemas turn that into a
- * loud error instead of a silently missing date.
+ * read as midnight UTC). RFC 3339 lets `T` and `Z` be lowercase; offsets come as `+HH:MM`,
+ * `+HHMM` or `+HH`; fractions with `.` or `,`. Returns `undefined` for anything unparsable;
+ * schemas turn that into a loud error instead of a silently missing date.
  */
 const ISO_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 export function parseTimestamp(value: string): Date | undefined {
   const m = ISO_RE.exec(value.trim());

@@ -66,11 +66,17 @@ function endpointMissing(e: unknown): boolean {
 async function write(
   client: AtlassianClient,
   params: UserAccessParams,
-  v2: Omit<RequestSpec, "endpoint" | "orgId" | "signal">,
-  v1: Omit<RequestSpec, "endpoint" | "orgId" | "signal">,
+  v2: Omit<RequestSpec, "endpoint" | "orgId" | "signal" | "idempotent">,
+  v1: Omit<RequestSpec, "endpoint" | "orgId" | "signal" | "idempotent">,
   isAlready: (e: unknown) => boolean,
 ): Promise<WriteOutcome> {
-  const base = { endpoint: "user-writes" as const, orgId: params.orgId, signal: params.signal };
+  // never retried after a 500: the write may have happened
+  const base = {
+    endpoint: "user-writes" as const,
+    orgId: params.orgId,
+    idempotent: false,
+    signal: params.signal,
+  };
   try {
     await client.request({ ...base, ...v2 });
     return "done";
@@ -89,8 +95,10 @@ async function write(
 
 /**
  * `POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/suspend` (204).
- * Suspends access to every product in the directory (not per product). `"already"` when the
- * API says the user is already suspended.
+ * Suspends access to every product in the directory (not per product). Returns `"done"`, or
+ * `"already"` when the API says the user is already suspended (or, with `precheck`, a read
+ * shows it). Throws NotFoundError (`userGone` for `ADMIN-404-8`) and other typed errors; never
+ * retried after a 500.
  */
 export async function suspendUser(
   client: AtlassianClient,
@@ -113,7 +121,10 @@ export async function suspendUser(
   );
 }
 
-/** `POST …/users/{accountId}/restore` (204). `"already"` when the user is already active. */
+/**
+ * `POST …/users/{accountId}/restore` (204). Returns `"done"`, or `"already"` when the user is
+ * already active (said by the API, or seen by `precheck`). Throws like suspendUser.
+ */
 export async function restoreUser(
   client: AtlassianClient,
   params: UserAccessParams,
@@ -137,7 +148,8 @@ export async function restoreUser(
 
 /**
  * `DELETE /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}` (204). Removes the
- * user from the directory (roles and memberships are lost). 404 `ADMIN-404-8` → `"already"`.
+ * user from the directory (roles and memberships are lost). Returns `"done"`, or `"already"`
+ * for 404 `ADMIN-404-8` (the user is already gone). Never retried after a 500.
  */
 export function removeUser(
   client: AtlassianClient,

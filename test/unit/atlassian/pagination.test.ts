@@ -163,10 +163,17 @@ describe("family B: last-active-dates cursor", () => {
       {
         key: "jira-software",
         id: "ari:cloud:jira::site/1",
+        lastActiveKnown: true,
         lastActiveDate: "2026-08-03",
         lastActiveAt: new Date("2026-08-03T14:02:11Z"),
       },
-      { key: "confluence", id: "c1", lastActiveDate: "2026-07-01", lastActiveAt: undefined },
+      {
+        key: "confluence",
+        id: "c1",
+        lastActiveKnown: true,
+        lastActiveDate: "2026-07-01",
+        lastActiveAt: undefined,
+      },
     ]);
     expect(calls[1]!.url.searchParams.get("cursor")).toBe("n2");
   });
@@ -256,5 +263,83 @@ describe("family D: workspaces", () => {
     expect(all.map((w) => w.url)).toEqual(["https://a.atlassian.net", "https://b.atlassian.net"]);
     expect(calls[0]!.body).toEqual({ limit: 100 });
     expect(calls[1]!.body).toEqual({ cursor: "Y3Vyc29y" });
+  });
+});
+
+describe("bounded walks: every runaway listing ends with a clear error", () => {
+  const LABEL = "POST /admin/v2/orgs/o1/directories/-/users/search";
+  let n = 0;
+  const freshCursorEachTime = (data: () => unknown[]) => () =>
+    json(200, { data: data(), links: { next: `c${++n}` } });
+
+  it("endless fresh cursors over empty pages stop after maxEmptyPages (default 10)", async () => {
+    const { client, calls } = stubClient(freshCursorEachTime(() => []));
+    const e = await collectItems(searchUserPages(client, { orgId: "o1" })).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PaginationLoopError);
+    expect((e as PaginationLoopError).reason).toBe("empty-pages");
+    expect((e as PaginationLoopError).message).toContain(LABEL);
+    expect((e as PaginationLoopError).message).toMatch(/10 empty pages in a row/);
+    expect(calls).toHaveLength(10);
+
+    const three = stubClient(freshCursorEachTime(() => []));
+    await expect(
+      collectItems(searchUserPages(three.client, { orgId: "o1", maxEmptyPages: 3 })),
+    ).rejects.toThrow(/3 empty pages in a row/);
+    expect(three.calls).toHaveLength(3);
+  });
+
+  it("an empty page now and then does not stop a walk", async () => {
+    const bodies = [[], [{ accountId: "a" }], [], [{ accountId: "b" }]];
+    const { client } = stubClient((_req, i) =>
+      json(200, { data: bodies[i], links: i < 3 ? { next: `x${i}` } : {} }),
+    );
+    const users = await collectItems(searchUserPages(client, { orgId: "o1", maxEmptyPages: 2 }));
+    expect(users.map((u) => u.accountId)).toEqual(["a", "b"]);
+  });
+
+  it("the page ceiling names the endpoint and the ceiling", async () => {
+    let id = 0;
+    const { client } = stubClient(freshCursorEachTime(() => [{ accountId: `u${++id}` }]));
+    const e = await collectItems(searchUserPages(client, { orgId: "o1", maxPages: 7 })).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(PaginationLoopError);
+    expect((e as PaginationLoopError).reason).toBe("page-ceiling");
+    expect((e as PaginationLoopError).pages).toBe(7);
+    expect((e as PaginationLoopError).message).toContain(`${LABEL}: more than 7 pages`);
+    expect((e as PaginationLoopError).message).toContain("maxPages");
+  });
+
+  it("pages running far beyond the expected total (users/count) stop the walk", async () => {
+    let id = 0;
+    const hundred = () => Array.from({ length: 100 }, () => ({ accountId: `u${++id}` }));
+    const { client, calls } = stubClient(freshCursorEachTime(hundred));
+    const e = await collectItems(
+      searchUserPages(client, { orgId: "o1", expectedTotal: 300 }),
+    ).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PaginationLoopError);
+    expect((e as PaginationLoopError).reason).toBe("beyond-expected");
+    expect((e as PaginationLoopError).message).toMatch(
+      /600 records after 6 page\(s\), far beyond the 300/,
+    );
+    expect(calls).toHaveLength(6); // 300 + max(200, 10%) = 500 allowed
+  });
+
+  it("a walk that ends within the expected total (plus room for joiners) is fine", async () => {
+    const pagesOf = [[{ accountId: "a" }, { accountId: "b" }], [{ accountId: "c" }]];
+    const { client } = stubClient((_req, i) =>
+      json(200, { data: pagesOf[i], links: i === 0 ? { next: "n" } : {} }),
+    );
+    const users = await collectItems(searchUserPages(client, { orgId: "o1", expectedTotal: 2 }));
+    expect(users).toHaveLength(3);
+  });
+
+  it("a repeated cursor says so (reason repeated-cursor)", async () => {
+    const { client } = stubClient(() =>
+      json(200, { data: [{ accountId: "a" }], links: { next: "same" } }),
+    );
+    const e = await collectItems(searchUserPages(client, { orgId: "o1" })).catch((x: unknown) => x);
+    expect((e as PaginationLoopError).reason).toBe("repeated-cursor");
+    expect((e as PaginationLoopError).message).toContain(LABEL);
   });
 });

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { RateLimiter } from "../../../src/atlassian/rate-limiter.ts";
 import { VirtualTime } from "./virtual-time.ts";
 
+/** A caller that sits out any pause. */
+const ANY = { maxPauseMs: Number.POSITIVE_INFINITY };
+
 function fakeTime() {
   const clock = { now: 0 };
   return {
@@ -30,7 +33,7 @@ describe("RateLimiter pacing", () => {
     const l = limiter(t);
     const starts: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const release = await l.acquire();
+      const release = await l.acquire(ANY);
       starts.push(t.clock.now);
       release();
     }
@@ -50,7 +53,7 @@ describe("RateLimiter pacing", () => {
     await vt.run(
       Promise.all(
         Array.from({ length: 450 }, async () => {
-          const release = await l.acquire();
+          const release = await l.acquire(ANY);
           starts.push(vt.now);
           await vt.sleep(700); // a slow response holds the concurrency slot
           release();
@@ -69,21 +72,21 @@ describe("RateLimiter pacing", () => {
   it("does not burst to catch up after an idle period", async () => {
     const t = fakeTime();
     const l = limiter(t);
-    (await l.acquire())();
+    (await l.acquire(ANY))();
     t.clock.now += 10_000;
     const a = t.clock.now;
-    (await l.acquire())();
-    (await l.acquire())();
+    (await l.acquire(ANY))();
+    (await l.acquire(ANY))();
     expect(t.clock.now - a).toBe(300);
   });
 
   it("pauses everyone after a 429 and slows down, then recovers on success", async () => {
     const t = fakeTime();
     const l = limiter(t);
-    (await l.acquire())();
+    (await l.acquire(ANY))();
     l.rateLimited(5_000);
     expect(l.stats().pace).toBeCloseTo(0.85);
-    (await l.acquire())();
+    (await l.acquire(ANY))();
     expect(t.clock.now).toBeGreaterThanOrEqual(5_000);
     for (let i = 0; i < 20; i++) l.observe(200, 100, undefined);
     expect(l.stats().pace).toBe(1);
@@ -93,28 +96,28 @@ describe("RateLimiter pacing", () => {
   it("pauses until X-RateLimit-Reset when Remaining hits 0", async () => {
     const t = fakeTime();
     const l = limiter(t);
-    (await l.acquire())();
+    (await l.acquire(ANY))();
     l.observe(200, 0, 42_000);
-    (await l.acquire())();
+    (await l.acquire(ANY))();
     expect(t.clock.now).toBe(42_000);
   });
 
   it("ignores a reset too far away to be the documented one-minute window", async () => {
     const t = fakeTime();
     const l = limiter(t);
-    (await l.acquire())();
+    (await l.acquire(ANY))();
     l.observe(200, 0, 3_600_000);
-    (await l.acquire())();
+    (await l.acquire(ANY))();
     expect(t.clock.now).toBe(300);
   });
 
   it("bounds concurrency and hands slots over in order", async () => {
     const t = fakeTime();
     const l = limiter(t, 6_000_000, 2);
-    const r1 = await l.acquire();
-    const r2 = await l.acquire();
+    const r1 = await l.acquire(ANY);
+    const r2 = await l.acquire(ANY);
     let third = false;
-    const p3 = l.acquire().then((r) => {
+    const p3 = l.acquire(ANY).then((r) => {
       third = true;
       return r;
     });
@@ -134,9 +137,9 @@ describe("RateLimiter pacing", () => {
   it("a waiter that aborts leaves the queue", async () => {
     const t = fakeTime();
     const l = limiter(t, 6_000_000, 1);
-    const r1 = await l.acquire();
+    const r1 = await l.acquire(ANY);
     const ac = new AbortController();
-    const p = l.acquire(ac.signal);
+    const p = l.acquire({ ...ANY, signal: ac.signal });
     ac.abort(new Error("stop"));
     await expect(p).rejects.toThrow("stop");
     r1();

@@ -11,6 +11,7 @@ import {
   getLastActiveDates,
   getManagePermissions,
   getUser,
+  LicenseLimitError,
   listDirectories,
   listGroupRoleAssignments,
   listUserRoleAssignments,
@@ -92,19 +93,27 @@ describe("v2 users: tolerant, typed, camelCase domain", () => {
       {
         key: "confluence",
         id: "ari:cloud:confluence::site/1234",
+        lastActiveKnown: true,
         lastActiveAt: new Date("2025-11-06T23:07:29.936Z"),
         lastActiveRaw: "2025-11-06T23:07:29.936941226Z",
       },
-      { key: "jira", id: "ari:cloud:jira::site/5678", lastActiveAt: undefined },
+      {
+        key: "jira",
+        id: "ari:cloud:jira::site/5678",
+        lastActiveKnown: false,
+        lastActiveAt: undefined,
+      },
     ]);
     expect(u.groups).toEqual([
       {
         id: "9233fb03-53cc-4463-9698-047aedbffb5c",
         ari: "ari:cloud:identity::group/9233fb03-53cc-4463-9698-047aedbffb5c",
         name: "Engineering",
+        nameProvided: true,
         description: "All engineers",
       },
     ]);
+    expect(u.notProvided).toEqual([]);
   });
 
   it("keeps open enums open (unknown status/type values pass)", async () => {
@@ -116,13 +125,13 @@ describe("v2 users: tolerant, typed, camelCase domain", () => {
   });
 
   it("snake_case where camelCase is expected is a loud SchemaError naming the endpoint — never zero rows", async () => {
-    const snake = {
-      account_id: "a",
+    const snake = (id: string) => ({
+      account_id: id,
       account_type: "atlassian",
       account_status: "active",
       name: "A",
-    };
-    const { client } = stubClient(() => json(200, { data: [snake], links: {} }));
+    });
+    const { client } = stubClient(() => json(200, { data: [snake("a"), snake("b")], links: {} }));
     const e = await collectItems(searchUserPages(client, { orgId: "o1" })).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(SchemaError);
     expect((e as SchemaError).message).toContain(
@@ -146,14 +155,14 @@ describe("v2 users: tolerant, typed, camelCase domain", () => {
     }
   });
 
-  it("an unparsable timestamp is a SchemaError", async () => {
+  it("an unparsable timestamp rejects that record, naming the field and quoting the value", async () => {
     const bad = {
       ...specUser,
       productAccess: [{ key: "jira", id: "x", lastActiveTimestamp: "last tuesday" }],
     };
     const { client } = stubClient(() => json(200, { data: [bad] }));
     await expect(collectItems(searchUserPages(client, { orgId: "o1" }))).rejects.toThrow(
-      /productAccess\.0\.lastActiveTimestamp/,
+      /productAccess\.0\.lastActiveTimestamp: unparsable timestamp \(got "last tuesday"\)/,
     );
   });
 
@@ -203,9 +212,9 @@ describe("last-active-dates", () => {
       /data\.product_access/,
     );
   });
-  it("a product without any date is a SchemaError", async () => {
+  it("a product without id or key is a SchemaError for the whole read (a partial answer would read as 'not used')", async () => {
     const { client } = stubClient(() =>
-      json(200, { data: { product_access: [{ id: "x", key: "jira" }] } }),
+      json(200, { data: { product_access: [{ key: "jira", last_active: "2026-01-01" }] } }),
     );
     await expect(getLastActiveDates(client, { orgId: "o", accountId: "a" })).rejects.toBeInstanceOf(
       SchemaError,
@@ -323,8 +332,12 @@ describe("directories, groups and role assignments", () => {
     );
     expect(calls[1]!.url.search).toBe("?cursor=n&limit=100");
     const roles = await listUserRoleAssignments(client, { orgId: "o1", accountId: "u1" });
-    expect(roles[0]!.roles).toEqual([{ role: "atlassian/user", methods: ["group_direct"] }]);
-    expect(roles[1]!.roles).toEqual([{ role: "atlassian/admin", methods: [] }]);
+    expect(roles[0]!.roles).toEqual([
+      { role: "atlassian/user", methods: ["group_direct"], methodsKnown: true },
+    ]);
+    expect(roles[1]!.roles).toEqual([
+      { role: "atlassian/admin", methods: [], methodsKnown: false },
+    ]);
     expect(roles[1]!.directoryId).toBeUndefined();
   });
 });
@@ -415,6 +428,7 @@ describe("idempotent writes", () => {
       stubClient(err(409, "ADMIN-409-3", "License limit exceeded")).client,
       m,
     ).catch((e: unknown) => e);
+    expect(lic).toBeInstanceOf(LicenseLimitError);
     expect(lic).toBeInstanceOf(ConflictError);
     expect((lic as ConflictError).reason).toBe("license-limit");
     expect(await removeGroupMember(stubClient(err(404, "ADMIN-404-8")).client, m)).toBe("already");
