@@ -7,6 +7,7 @@
  */
 import {
   addGroupMember,
+  assignUserRole,
   AtlassianApiError,
   ConflictError,
   disableAccount,
@@ -17,13 +18,13 @@ import {
   NotFoundError,
   removeGroupMember,
   restoreUser,
+  revokeUserRole,
   searchGroupPages,
   suspendUser,
   type AtlassianClient,
   type WriteOutcome,
 } from "../../atlassian/index.ts";
 import type { StepOp } from "../../db/tables/policy.ts";
-import { calls } from "../api-calls.ts";
 import {
   WriteFailure,
   type Exchange,
@@ -78,38 +79,6 @@ function need<K extends keyof StepTarget>(
   const v = t[key];
   if (v === undefined || v === null) throw new TypeError(`${op} needs ${key}`);
   return v;
-}
-
-/**
- * `POST /admin/v1/orgs/{orgId}/users/{userId}/roles/assign|revoke` `{role, resource}` (204).
- * A revoke answered 404 means the role is not held directly: already done.
- */
-async function roleWrite(
-  client: AtlassianClient,
-  orgId: string,
-  op: "assign" | "revoke",
-  t: { accountId: string; role: string; resource: string },
-  signal?: AbortSignal,
-): Promise<WriteOutcome> {
-  const call =
-    op === "assign"
-      ? calls.assignRole(orgId, t.accountId, t.role, t.resource)
-      : calls.revokeRole(orgId, t.accountId, t.role, t.resource);
-  try {
-    await client.request({
-      endpoint: "user-writes",
-      orgId,
-      method: call.method,
-      path: call.path,
-      body: call.body,
-      signal,
-    });
-    return "done";
-  } catch (e) {
-    if (e instanceof ConflictError && e.reason === "already") return "already";
-    if (op === "revoke" && e instanceof NotFoundError && e.code !== "ADMIN-404-2") return "already";
-    throw e;
-  }
 }
 
 export function atlassianPolicyApi(client: AtlassianClient, orgId: string): PolicyApi {
@@ -185,13 +154,19 @@ export function atlassianPolicyApi(client: AtlassianClient, orgId: string): Poli
           }
           case "revoke-role":
           case "assign-role":
-            outcome = await roleWrite(
-              c,
-              orgId,
-              op === "revoke-role" ? "revoke" : "assign",
-              { accountId, role: need(t, "role", op), resource: need(t, "resourceId", op) },
-              signal,
-            );
+            {
+              const params = {
+                orgId,
+                accountId,
+                role: need(t, "role", op),
+                resource: need(t, "resourceId", op),
+                ...opt(signal),
+              };
+              outcome =
+                op === "revoke-role"
+                  ? await revokeUserRole(c, params)
+                  : await assignUserRole(c, params);
+            }
             break;
           case "suspend":
           case "restore": {

@@ -47,8 +47,9 @@ export interface LiveGroup {
 
 /** A user as one directory shows it, live. */
 export interface LiveUser {
-  accountStatus: string;
-  membershipStatus: string;
+  /** null when the API did not say. */
+  accountStatus: string | null;
+  membershipStatus: string | null;
 }
 
 /** What a write names. */
