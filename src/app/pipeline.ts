@@ -3,9 +3,8 @@
  * succeeded, then email it. Each stage reads only what the stage before stored. A report is
  * never built from an incomplete or failed crawl, so nothing downstream acts on partial data.
  */
-import type { CrawlAllOptions } from "../crawl/crawl-all.ts";
+import type { CrawlAllOptions, CrawlOutcome } from "../crawl/crawl-all.ts";
 import { crawlConfiguredOrgs } from "../crawl/crawl-all.ts";
-import type { CrawlOrgResult } from "../crawl/crawl-org.ts";
 import { audiencesOf, sendWeeklyEmail, type DeliveryOutcome } from "../email/send-weekly.ts";
 import {
   buildReports,
@@ -17,7 +16,8 @@ import { planOrgs, type PlanOutcome } from "../policy/plan/plan-orgs.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface PipelineResult {
-  crawls: CrawlOrgResult[];
+  /** One outcome per org; a failed org does not stop the others. */
+  crawls: CrawlOutcome[];
   reports: BuiltReport[];
   deliveries: DeliveryOutcome[];
   /** Why the email step did not run, when it did not. */

@@ -7,12 +7,18 @@ import { openDatabase, type ReclaimDatabase } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { systemClock, type Clock } from "../shared/clock.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
+import { OrgClients, type ClientTuning } from "./org-clients.ts";
 
 export interface Runtime {
   config: Config;
   database: ReclaimDatabase;
   clock: Clock;
   log: Logger;
+  /**
+   * One Admin API client (and rate limiter) per configured org, for the whole process; set by
+   * openRuntime. Runtimes assembled by hand (tests) may leave it out.
+   */
+  clients?: OrgClients;
   close(): Promise<void>;
 }
 
@@ -21,6 +27,8 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Apply pending migrations on open (every command but `migrate` itself). */
   migrate?: boolean;
+  /** Admin API client settings (the demo matches them to its fast simulator). */
+  client?: ClientTuning;
 }
 
 /** Opens the database (migrating it unless told not to) and wires the shared parts. */
@@ -38,6 +46,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     database,
     clock: options.clock ?? systemClock,
     log,
+    clients: new OrgClients(config.orgs, config.crawl, options.client),
     close: () => database.close(),
   };
 }

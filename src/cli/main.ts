@@ -41,6 +41,11 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
     load: async () => (await import("./commands/email.ts")).emailCommand(),
   },
   {
+    name: "schedule",
+    summary: "run as a daemon: crawl, report and email on their schedules",
+    load: async () => (await import("./commands/schedule.ts")).scheduleCommand(),
+  },
+  {
     name: "simulator",
     summary: "serve a simulated Atlassian Admin API org over HTTP",
     load: async () => (await import("./commands/simulator.ts")).simulatorCommand(),

@@ -11,6 +11,11 @@ import { emailAddress, emailSectionSchema, type EmailConfig } from "./sections/e
 import { reportSectionSchema, type ReportConfig } from "./sections/report.ts";
 import { policySectionSchema, type PolicyConfig } from "./sections/policy.ts";
 import { ConfigError } from "./errors.ts";
+import {
+  resolveSchedule,
+  scheduleSectionSchema,
+  type ScheduleConfig,
+} from "./sections/schedule.ts";
 import { describeDatabaseUrl, redactSecret, redactUrl } from "./redact.ts";
 
 export const DEFAULT_API_URL = "https://api.atlassian.com";
@@ -35,6 +40,7 @@ export interface Config {
   report: ReportConfig;
   email: EmailConfig;
   crawl: CrawlConfig;
+  schedule: ScheduleConfig;
   policy: PolicyConfig;
   /** The config file that was read, if any. */
   configFile?: string | undefined;
@@ -80,6 +86,7 @@ const fileSchema = z
     report: reportSectionSchema,
     email: emailSectionSchema,
     crawl: crawlSectionSchema,
+    schedule: scheduleSectionSchema,
     policy: policySectionSchema,
   })
   .strict();
@@ -158,8 +165,9 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
     orgs.push({ orgId: e.ATLASSIAN_ORG_ID, apiKey: e.ATLASSIAN_API_KEY, apiUrl });
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
   const f = fileResult.success ? fileResult.data : fileSchema.parse({});
+  const schedule = resolveSchedule(f.schedule, cleanEnv, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl,
     dataDir: flags.dataDir ?? e.RECLAIM_DATA_DIR ?? "./data",
@@ -176,6 +184,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
       ...f.crawl,
       strategy: (strategy as CrawlConfig["strategy"] | undefined) ?? f.crawl.strategy,
     },
+    schedule,
     policy: f.policy,
     configFile:
       file === undefined

@@ -55,6 +55,10 @@ export interface Checkpoint {
   usersPages: number;
   usersTotal?: number | undefined;
   sampleQueued: boolean;
+  /** The one extra pass over transient failures has been queued. */
+  retriedFailures?: boolean;
+  /** The cross-check disagreed enough that every user's activity is read per user. */
+  escalated?: boolean;
   /** Counters carried over from earlier sessions of a resumed run. */
   carried?: { apiCalls: Record<string, number>; rateLimited: number; retries: number };
 }

@@ -13,6 +13,7 @@ import { isTransientDatabaseError } from "../db/errors.ts";
 import {
   finishRun,
   getRun,
+  requeueTransientFailures,
   updateRun,
   upsertOrg,
 } from "../db/repositories/crawl-runs.repository.ts";
@@ -23,7 +24,7 @@ import type { Kysely } from "kysely";
 import type { Checkpoint, CrawlContext, CrawlProgress } from "./context.ts";
 import { crawlCatalog, loadCatalog } from "./phases/catalog.ts";
 import { finaliseRun, type FinaliseResult } from "./phases/finalise.ts";
-import { crawlPerUser, queueSample } from "./phases/per-user.ts";
+import { crawlPerUser, escalateOnDisagreement, queueSample } from "./phases/per-user.ts";
 import { crawlUsers } from "./phases/users.ts";
 import type { CrawlMetrics, RequestMeter } from "./metrics.ts";
 import { claimRun, CrawlError, keepLease, releaseRun } from "./run-claim.ts";
@@ -59,6 +60,11 @@ export interface CrawlOrgOptions {
   maxResumeAgeMs?: number;
   /** How long to keep retrying when the database goes away. Default 2 min. */
   databaseRetryMs?: number;
+  /**
+   * Share of the cross-check sample that may disagree with the bulk data before the run
+   * reads every user's activity per user instead (`auto`). Default 0.1.
+   */
+  maxSampleDisagreement?: number;
 }
 
 export interface CrawlOrgResult extends CrawlMetrics {
@@ -222,9 +228,29 @@ async function runPhases(
   await queueSample(ctx);
   const perUserStart = meter.count("last-active-dates");
   const perUserStarted = Date.now();
-  // Queued per-user work: last-active-dates where bulk data was missing (none with `bulk`
-  // unless a page lacked it), the cross-check sample, and direct-role reads (every strategy).
+  // Queued per-user work: last-active-dates where bulk data was missing or unknown (none with
+  // `bulk` unless a page lacked it), the cross-check sample, direct-role reads (every
+  // strategy) and groups a page did not carry.
   await crawlPerUser(ctx, catalog);
+  if (await escalateOnDisagreement(ctx, options.maxSampleDisagreement ?? 0.1)) {
+    await crawlPerUser(ctx, catalog);
+  }
+  // One more pass over the reads whose failure may pass (a 500, the network, a 429).
+  if (!checkpoint.retriedFailures) {
+    const again = await requeueTransientFailures(db, ctx.runId);
+    checkpoint.retriedFailures = true;
+    await updateRun(db, ctx.runId, { checkpoint: { ...checkpoint } });
+    if (again > 0) {
+      ctx.log.info(
+        `reading ${again} user(s) once more: their reads failed for a reason that may pass`,
+        {
+          orgId: ctx.orgId,
+          runId: ctx.runId,
+        },
+      );
+      await crawlPerUser(ctx, catalog);
+    }
+  }
   const perUserCalls = meter.count("last-active-dates") - perUserStart;
   const metrics = meter.metrics(checkpoint.carried, {
     calls: perUserCalls,
@@ -254,11 +280,19 @@ async function withDatabaseRetry<T>(
 ): Promise<T> {
   const budgetMs = options.databaseRetryMs ?? 120_000;
   let firstFailure: number | undefined;
+  const base = ctx.signal;
   for (let attempt = 1; ; attempt++) {
+    // Each attempt has a signal of its own: when an attempt fails, every request it still
+    // has queued or in flight is cancelled before anything else happens (nothing more is
+    // sent for a run that failed, and nothing keeps the process alive).
+    const current = new AbortController();
+    ctx.signal = base ? AbortSignal.any([base, current.signal]) : current.signal;
     try {
       return await fn();
     } catch (error) {
-      if (ctx.signal?.aborted || !isTransientDatabaseError(error)) throw error;
+      current.abort(error);
+      ctx.signal = base;
+      if (base?.aborted || !isTransientDatabaseError(error)) throw error;
       const now = Date.now();
       firstFailure ??= now;
       const where = deps.databaseLocation ?? "the database";
@@ -283,6 +317,8 @@ async function withDatabaseRetry<T>(
         if (!isTransientDatabaseError(reload)) throw reload;
         // still away: the next attempt fails fast and waits again
       }
+    } finally {
+      ctx.signal = base;
     }
   }
 }

@@ -1,13 +1,14 @@
 /**
  * Runs `fn` over items with at most `concurrency` in flight; results keep the input order.
- * After the first failure no new item is started (the ones in flight finish or are aborted
- * by the caller's signal) and the first error is thrown: one fatal error never keeps the
- * rest of a batch calling the API.
+ * After the first failure no new item is started and `onFailure` is called at once (the
+ * caller aborts the items in flight with it), then the first error is thrown: one fatal
+ * error never keeps the rest of a batch calling the API.
  */
 export async function mapPool<T, R>(
   items: readonly T[],
   concurrency: number,
   fn: (item: T, index: number) => Promise<R>,
+  onFailure?: (error: unknown) => void,
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
@@ -18,6 +19,7 @@ export async function mapPool<T, R>(
       try {
         results[index] = await fn(items[index] as T, index);
       } catch (error) {
+        if (!failed) onFailure?.(error);
         failed = true;
         throw error;
       }

@@ -209,6 +209,7 @@ function checkpointOf(run: CrawlRun): Checkpoint {
     usersPages: c.usersPages ?? 0,
     usersTotal: c.usersTotal,
     sampleQueued: c.sampleQueued ?? false,
+    ...(c.escalated ? { escalated: true } : {}),
     ...(c.carried ? { carried: c.carried } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { describeDatabaseUrl } from "../config/redact.ts";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { PGliteDialect } from "./pglite-dialect.ts";
 import type { Database } from "./schema.ts";
 
@@ -44,8 +45,10 @@ const toNumber = (value: string): number => Number(value);
 const asIs = (value: string): string => value;
 
 /**
- * Opens the database and checks it answers.
+ * Opens the database and checks it answers. An embedded data folder is locked for this
+ * process until `close()` (see data-dir-lock.ts).
  * @throws DatabaseConnectionError when the server cannot be reached or refuses the login.
+ * @throws DataDirInUseError when another live process holds the embedded data folder.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<ReclaimDatabase> {
   return options.databaseUrl
@@ -88,8 +91,18 @@ async function openPostgres(url: string, max: number): Promise<ReclaimDatabase> 
 async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
   const inMemory = dataDir.startsWith("memory://");
   const location = inMemory ? "embedded PGlite (in memory)" : `embedded PGlite in ${dataDir}`;
+  let lock: DataDirLock | undefined;
+  if (!inMemory) {
+    try {
+      await mkdir(path.resolve(dataDir), { recursive: true });
+    } catch (error) {
+      throw new DatabaseConnectionError(
+        `cannot create the data dir ${dataDir} (RECLAIM_DATA_DIR or --data-dir): ${describeCause(error)}`,
+      );
+    }
+    lock = await lockDataDir(dataDir);
+  }
   try {
-    if (!inMemory) await mkdir(path.resolve(dataDir), { recursive: true });
     const client = await PGlite.create(inMemory ? "memory://" : path.resolve(dataDir), {
       parsers: {
         [pgliteTypes.INT8]: toNumber,
@@ -102,12 +115,17 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
       db,
       backend: "pglite",
       location,
-      close: () => db.destroy(),
+      close: async () => {
+        try {
+          await db.destroy();
+        } finally {
+          await lock?.release();
+        }
+      },
     };
   } catch (error) {
-    throw new DatabaseConnectionError(
-      `cannot open ${location}: ${describeCause(error)} (is another Reclaim process using it?)`,
-    );
+    await lock?.release();
+    throw new DatabaseConnectionError(`cannot open ${location}: ${describeCause(error)}`);
   }
 }
 

@@ -8,6 +8,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { EmailTables } from "./tables/email.ts";
 import type { ReportTables } from "./tables/reports.ts";
+import type { ScheduleTables } from "./tables/schedule.ts";
 import type { PolicyTables } from "./tables/policy.ts";
 
 /** jsonb: read as T, written as a JSON string (node-postgres would turn arrays into PG arrays). */
@@ -219,14 +220,17 @@ export interface ProductStatsTable {
 export interface CrawlUserChecksTable {
   run_id: number;
   account_id: string;
-  /** fill: last-active-dates needed; sample: cross-check; roles: direct role-assignments. */
-  purpose: "fill" | "sample" | "roles";
+  /**
+   * fill: last-active-dates needed; sample: cross-check; roles: direct role-assignments;
+   * groups: the user's groups (the page did not carry them).
+   */
+  purpose: "fill" | "sample" | "roles" | "groups";
   state: ColumnType<"pending" | "done" | "failed", "pending" | "done" | "failed" | undefined>;
   detail: JsonWithDefault<Record<string, unknown>>;
 }
 
 /** Every table. Feature-owned tables are declared in ./tables/ and merged here. */
-export interface Database extends ReportTables, EmailTables, PolicyTables {
+export interface Database extends ReportTables, EmailTables, ScheduleTables, PolicyTables {
   orgs: OrgsTable;
   crawl_runs: CrawlRunsTable;
   crawl_errors: CrawlErrorsTable;

@@ -1,11 +1,17 @@
-/** One way to turn anything thrown into an Error and a one-line message. */
+/** The one way to turn whatever was thrown into an Error (or its message). */
 
-/** `e` itself when it is an Error, else an Error whose message is `String(e)`. */
-export function coerceError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
+/** Returns `value` if it is an Error, else an Error whose message describes it. */
+export function coerceError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === "string") return new Error(value);
+  try {
+    return new Error(JSON.stringify(value) ?? String(value));
+  } catch {
+    return new Error(String(value));
+  }
 }
 
-/** The message of anything thrown. */
-export function errorMessage(e: unknown): string {
-  return coerceError(e).message;
+/** The message of whatever was thrown. */
+export function errorMessage(value: unknown): string {
+  return coerceError(value).message;
 }

@@ -31,6 +31,8 @@ export async function crawlSimulator(
     log?: Logger;
     /** More crawl options (restart, leases, database retry…). */
     crawl?: Partial<CrawlOrgOptions>;
+    /** Per-attempt HTTP timeout of the client. */
+    timeoutMs?: number;
   } = {},
 ): Promise<CrawlOrgResult> {
   const org = sim.orgs[options.orgIndex ?? 0]!;
@@ -39,8 +41,14 @@ export async function crawlSimulator(
   const client = createAtlassianClient({
     apiKey: org.apiKey,
     baseUrl: options.baseUrl ?? sim.url,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     rateLimits: { lastActivePerMinute, defaultPerMinute: 1000 * TIME_SCALE },
-    retry: { baseDelayMs: 20, maxDelayMs: 500, maxAttempts: options.maxAttempts ?? 8 },
+    retry: {
+      baseDelayMs: 20,
+      maxDelayMs: 500,
+      maxAttempts: options.maxAttempts ?? 8,
+      serverErrorAttempts: options.maxAttempts ?? 6,
+    },
     onRequest: meter.record,
   });
   return crawlOrg(
@@ -76,6 +84,8 @@ const seconds = (d: Date | string | null) =>
 export interface ExpectOptions {
   /** Accounts whose reads failed: their activity must not have been written. */
   failed?: string[];
+  /** Accounts whose v2 records left these fields out: they must be stored as null. */
+  withheld?: { accountIds: string[]; fields: ("name" | "account_type" | "membership_status")[] };
 }
 
 /** Asserts that the stored users, groups and per-product activity equal the simulator's. */
@@ -99,6 +109,7 @@ export async function expectDatabaseMatchesOrg(
     .where("removed_at", "is", null)
     .orderBy("account_id")
     .execute();
+  const withheld = new Set(options.withheld?.accountIds ?? []);
   const expectedUsers = visible
     .map((u) => ({
       account_id: u.accountId,
@@ -112,6 +123,11 @@ export async function expectDatabaseMatchesOrg(
       platform_roles: [...u.platformRoles].sort(),
       added_to_org: new Date(u.addedToOrg).toISOString(),
     }))
+    .map((u) =>
+      withheld.has(u.account_id)
+        ? { ...u, ...Object.fromEntries((options.withheld?.fields ?? []).map((f) => [f, null])) }
+        : u,
+    )
     .sort((a, b) => (a.account_id < b.account_id ? -1 : 1));
   expect(
     users.map((u) => ({

@@ -3,8 +3,7 @@ import { withRuntime } from "../../app/runtime.ts";
 import { crawlStrategies, type CrawlStrategy } from "../../config/sections/crawl.ts";
 import { preflight } from "../../config/preflight.ts";
 import { abandonUnfinished } from "../../crawl/run-claim.ts";
-import { crawlConfiguredOrgs } from "../../crawl/crawl-all.ts";
-import type { CrawlOrgResult } from "../../crawl/crawl-org.ts";
+import { crawlConfiguredOrgs, type CrawlOutcome } from "../../crawl/crawl-all.ts";
 import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
 import { createLogger } from "../../shared/log.ts";
 import { formatDuration, progressPrinter } from "../progress.ts";
@@ -40,7 +39,8 @@ time it runs (only what is not stored yet is read again), unless it started more
 crawl.maxResumeAgeHours ago (default 24), --strategy names another strategy than it used,
 or --restart is given. Only one crawl of an org runs at a time, across processes and hosts.
 A run is "succeeded" only when every user was read; users whose reads failed are never
-recorded as inactive.`,
+recorded as inactive. With several orgs, each is crawled on its own: one that fails (a bad
+key, its API down) does not stop the others; the exit code is 1 when any org failed.`,
     )
     .action(
       async (
@@ -98,8 +98,9 @@ recorded as inactive.`,
 }
 
 /** One line a person can read: what was crawled, how fast, how it ended. */
-export function describeCrawl(r: CrawlOrgResult): string {
+export function describeCrawl(r: CrawlOutcome): string {
   const org = r.orgName ? `${r.orgName} (${r.orgId})` : r.orgId;
+  if (r.runId === null) return `crawl of ${org} FAILED before it started: ${r.error}`;
   if (r.status === "failed") return `crawl of ${org} FAILED (run ${r.runId}): ${r.error ?? ""}`;
   const calls = Object.entries(r.apiCalls)
     .map(([k, v]) => `${k} ${v}`)

@@ -8,6 +8,7 @@ import {
   listWorkspaces,
   searchGroupPages,
 } from "../../atlassian/index.ts";
+import { recordErrors } from "../../db/repositories/crawl-runs.repository.ts";
 import {
   saveGroups,
   upsertDirectories,
@@ -35,7 +36,22 @@ export async function crawlCatalog(ctx: CrawlContext): Promise<ProductCatalog> {
   await upsertProducts(ctx.db, orgId, ctx.runId, catalog.products());
 
   const groups = [];
-  for await (const page of searchGroupPages(client, { orgId, signal })) groups.push(...page.items);
+  for await (const page of searchGroupPages(client, { orgId, signal })) {
+    groups.push(...page.items);
+    // A group record that cannot be used: recorded, and the run cannot succeed (what the
+    // group grants is unknown, so seats it grants could be missed).
+    await recordErrors(
+      ctx.db,
+      ctx.runId,
+      page.rejected.map((r) => ({
+        accountId: null,
+        endpoint: r.request,
+        kind: "rejected-record",
+        message: `group record ${r.index}${r.id ? ` (${r.id})` : ""}: ${r.reason}`,
+        at: ctx.clock.now(),
+      })),
+    );
+  }
   // What each group grants: one call per group, the slow part of the catalog.
   const eta = etaTracker();
   let read = 0;
@@ -50,31 +66,38 @@ export async function crawlCatalog(ctx: CrawlContext): Promise<ProductCatalog> {
     });
   };
   progress();
-  const withGrants: GroupInput[] = await mapPool(groups, ctx.concurrency, async (g) => {
-    const assignments = await listGroupRoleAssignments(client, {
-      orgId,
-      directoryId: g.directoryId ?? "-",
-      groupId: g.id,
-      signal,
-    });
-    read += 1;
-    if (read % 10 === 0 || read === groups.length) progress();
-    return {
-      groupId: g.id,
-      directoryId: g.directoryId ?? null,
-      name: g.name,
-      description: g.description ?? null,
-      managementSource: g.idpManaged ? "idp" : (g.managedBy ?? null),
-      grants: assignments.flatMap((a) => {
-        const ref = catalog.resolve(a.resourceId, a.resourceOwner);
-        return a.roles.map((role) => ({
-          resourceId: ref.resourceId,
-          role,
-          productKey: ref.productKey,
-        }));
-      }),
-    };
-  });
+  const stop = new AbortController();
+  const groupSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const withGrants: GroupInput[] = await mapPool(
+    groups,
+    ctx.concurrency,
+    async (g) => {
+      const assignments = await listGroupRoleAssignments(client, {
+        orgId,
+        directoryId: g.directoryId ?? "-",
+        groupId: g.id,
+        signal: groupSignal,
+      });
+      read += 1;
+      if (read % 10 === 0 || read === groups.length) progress();
+      return {
+        groupId: g.id,
+        directoryId: g.directoryId ?? null,
+        name: g.name,
+        description: g.description ?? null,
+        managementSource: g.idpManaged ? "idp" : (g.managedBy ?? null),
+        grants: assignments.flatMap((a) => {
+          const ref = catalog.resolve(a.resourceId, a.resourceOwner);
+          return a.roles.map((role) => ({
+            resourceId: ref.resourceId,
+            role,
+            productKey: ref.productKey,
+          }));
+        }),
+      };
+    },
+    (error) => stop.abort(error),
+  );
   await upsertProducts(ctx.db, orgId, ctx.runId, catalog.takeDiscovered());
   await saveGroups(ctx.db, orgId, ctx.runId, withGrants);
   return catalog;

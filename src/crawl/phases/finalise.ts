@@ -9,6 +9,7 @@
  * - then the planner's statistics are refreshed for the report that usually follows.
  */
 import {
+  countRejectedRecords,
   countUserChecks,
   finishRun,
   sampleDisagreements,
@@ -42,9 +43,16 @@ export async function finaliseRun(
   ctx.onProgress({ orgId: ctx.orgId, phase: "finalise", done: 0, total: undefined });
   const checks = await countUserChecks(ctx.db, ctx.runId);
   const users = await countUsersSeenInRun(ctx.db, ctx.orgId, ctx.runId);
+  const rejected = await countRejectedRecords(ctx.db, ctx.runId);
   const usersFailed =
-    checks.fillFailed + checks.fillPending + checks.rolesFailed + checks.rolesPending;
-  const status = usersFailed === 0 ? "succeeded" : "incomplete";
+    checks.fillFailed +
+    checks.fillPending +
+    checks.rolesFailed +
+    checks.rolesPending +
+    checks.groupsFailed +
+    checks.groupsPending;
+  // Every user read, and every record the API sent usable: only then is the run complete.
+  const status = usersFailed === 0 && rejected === 0 ? "succeeded" : "incomplete";
   const disagreements = await sampleDisagreements(ctx.db, ctx.runId);
   let removed = 0;
   await ctx.db.transaction().execute(async (trx) => {
@@ -59,6 +67,8 @@ export async function finaliseRun(
       status,
       users,
       usersFailed,
+      rejectedRecords: rejected,
+      expectedUsers: ctx.checkpoint.usersTotal ?? null,
       removed,
       sampled: checks.sampleDone + checks.sampleFailed,
       disagreements: disagreements.length,
@@ -72,7 +82,15 @@ export async function finaliseRun(
     await finishRun(trx, ctx.runId, {
       status,
       at,
-      error: usersFailed > 0 ? `${usersFailed} user(s) could not be read; see crawl_errors` : null,
+      error:
+        status === "succeeded"
+          ? null
+          : [
+              usersFailed > 0 ? `${usersFailed} user(s) could not be read` : null,
+              rejected > 0 ? `${rejected} record(s) the API sent could not be used` : null,
+            ]
+              .filter(Boolean)
+              .join(", ") + "; see crawl_errors",
     });
   });
   await refreshPlannerStatistics(ctx.db);

@@ -14,12 +14,17 @@ import {
   getLastActiveDates,
   isAtlassianApiError,
   listUserRoleAssignments,
+  NotFoundError,
+  searchGroupPages,
 } from "../../atlassian/index.ts";
+import { coerceError } from "../../shared/errors.ts";
 import {
   completeUserCheck,
   countUserChecks,
   pendingUserChecks,
+  queueFillForEveryone,
   queueUserChecks,
+  sampleDisagreements,
   recordErrors,
   updateRun,
   type CheckPurpose,
@@ -27,8 +32,10 @@ import {
 } from "../../db/repositories/crawl-runs.repository.ts";
 import {
   activityOf,
+  markGone,
   replaceActivity,
   replaceDirectRoles,
+  replaceGroupsOf,
   type ActivityInput,
   type DirectRolesInput,
 } from "../../db/repositories/org-data.repository.ts";
@@ -62,12 +69,41 @@ export async function queueSample(ctx: CrawlContext): Promise<void> {
   await updateRun(ctx.db, ctx.runId, { checkpoint: { ...ctx.checkpoint } });
 }
 
+/**
+ * When more of the cross-check sample disagrees with the bulk data than `maxShare`, the bulk
+ * activity is not trusted: every user's activity is read per user (`auto` only, once a run).
+ * @returns whether reads were queued
+ */
+export async function escalateOnDisagreement(
+  ctx: CrawlContext,
+  maxShare: number,
+): Promise<boolean> {
+  if (ctx.strategy !== "auto" || ctx.checkpoint.escalated) return false;
+  const counts = await countUserChecks(ctx.db, ctx.runId);
+  if (counts.sampleDone === 0) return false;
+  const disagreed = (await sampleDisagreements(ctx.db, ctx.runId)).length;
+  if (disagreed / counts.sampleDone <= maxShare) return false;
+  const queued = await queueFillForEveryone(ctx.db, ctx.orgId, ctx.runId);
+  ctx.checkpoint.escalated = true;
+  await updateRun(ctx.db, ctx.runId, { checkpoint: { ...ctx.checkpoint } });
+  ctx.log.warn(
+    `${disagreed} of ${counts.sampleDone} sampled users' activity differs between v2 users search and last-active-dates: reading every user's activity per user (${queued} more reads, about ${Math.ceil(queued / ctx.lastActivePerMinute)} min at the limit)`,
+    { orgId: ctx.orgId, runId: ctx.runId },
+  );
+  return true;
+}
+
 interface Outcome {
   accountId: string;
   purpose: CheckPurpose;
   products?: ActivityInput[];
   roles?: DirectRolesInput["roles"];
+  groupIds?: string[];
+  /** The user left the org during the crawl (404 on a per-user read). */
+  gone?: boolean;
   error?: CrawlErrorInput;
+  /** The failure may pass: the read is tried once more at the end of the phase. */
+  retryable?: boolean;
 }
 
 export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): Promise<void> {
@@ -133,19 +169,30 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
         commitFailure ??= { error };
       });
     };
+    // The first fatal error cancels every read still queued or in flight, at once.
+    const stop = new AbortController();
+    const phase: CrawlContext = {
+      ...ctx,
+      signal: ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal,
+    };
     try {
-      await mapPool(batch, ctx.concurrency, async (item) => {
-        if (commitFailure) throw commitFailure.error;
-        const outcome = await readOne(ctx, catalog, item.account_id, item.purpose);
-        buffer.push(outcome);
-        done += 1;
-        const endpoint = item.purpose === "roles" ? "user-role-assignments" : "last-active-dates";
-        const times = recent.get(endpoint) ?? [];
-        times.push(Date.now());
-        recent.set(endpoint, times);
-        if (buffer.length >= COMMIT_EVERY) scheduleFlush();
-        if (done % 10 === 0) report();
-      });
+      await mapPool(
+        batch,
+        ctx.concurrency,
+        async (item) => {
+          if (commitFailure) throw commitFailure.error;
+          const outcome = await readOne(phase, catalog, item.account_id, item.purpose);
+          buffer.push(outcome);
+          done += 1;
+          const endpoint = item.purpose === "roles" ? "user-role-assignments" : "last-active-dates";
+          const times = recent.get(endpoint) ?? [];
+          times.push(Date.now());
+          recent.set(endpoint, times);
+          if (buffer.length >= COMMIT_EVERY) scheduleFlush();
+          if (done % 10 === 0) report();
+        },
+        (error) => stop.abort(error),
+      );
     } finally {
       await flushing;
     }
@@ -162,13 +209,18 @@ async function readOne(
   purpose: CheckPurpose,
 ): Promise<Outcome> {
   if (purpose === "roles") return readDirectRoles(ctx, catalog, accountId);
+  if (purpose === "groups") return readGroups(ctx, accountId);
   try {
     const data = await getLastActiveDates(ctx.client, {
       orgId: ctx.orgId,
       accountId,
       signal: ctx.signal,
     });
-    return { accountId, purpose, products: activityFromLastActive(data, catalog) };
+    const products = activityFromLastActive(data, catalog);
+    if (products === undefined) {
+      return unknownActivity(ctx, accountId, purpose);
+    }
+    return { accountId, purpose, products };
   } catch (error) {
     return failedRead(ctx, accountId, purpose, "last-active-dates", error);
   }
@@ -176,7 +228,8 @@ async function readOne(
 
 /**
  * The product roles a user holds directly (not through a group). Customer roles are not seats
- * and platform roles are not products, so both are left out.
+ * and platform roles are not products, so both are left out. A role whose grant methods the
+ * API did not send may be direct: it is kept.
  */
 async function readDirectRoles(
   ctx: CrawlContext,
@@ -192,7 +245,7 @@ async function readDirectRoles(
     const roles = assignments.flatMap((a) =>
       catalog.knows(a.resourceId)
         ? a.roles
-            .filter((r) => r.methods.length === 0 || r.methods.includes("direct"))
+            .filter((r) => !r.methodsKnown || r.methods.includes("direct"))
             .filter((r) => !/customer/i.test(r.role))
             .map((r) => ({
               resourceId: a.resourceId,
@@ -207,9 +260,46 @@ async function readDirectRoles(
   }
 }
 
+/** The groups of one user whose page did not carry them (v2 groups search by account). */
+async function readGroups(ctx: CrawlContext, accountId: string): Promise<Outcome> {
+  try {
+    const groupIds: string[] = [];
+    for await (const page of searchGroupPages(ctx.client, {
+      orgId: ctx.orgId,
+      accountIds: [accountId],
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    })) {
+      if (page.rejected.length > 0) {
+        const r = page.rejected[0]!;
+        return failure(ctx, accountId, "groups", r.request, "rejected-record", r.reason, false);
+      }
+      groupIds.push(...page.items.map((g) => g.id));
+    }
+    return { accountId, purpose: "groups", groupIds };
+  } catch (error) {
+    return failedRead(ctx, accountId, "groups", "groups", error);
+  }
+}
+
+/** last-active-dates answered, but without the activity of a product: nothing is concluded. */
+function unknownActivity(ctx: CrawlContext, accountId: string, purpose: CheckPurpose): Outcome {
+  return failure(
+    ctx,
+    accountId,
+    purpose,
+    "last-active-dates",
+    "unknown-activity",
+    "last-active-dates listed a product without its last-active date; the user's activity is unknown, not inactive",
+    false,
+  );
+}
+
 /**
- * A read that failed: recorded as an error for this user (never as "no activity"). The
- * caller giving up is not a failed read: it ends the phase.
+ * A read that failed: recorded as an error for this user (never as "no activity"), to be
+ * tried once more at the end of the phase when the failure may pass. A user who left the
+ * org in the meantime is no failure: they are recorded as gone. Errors that make every
+ * further call pointless (the key was refused, the server asks to wait past the run's
+ * deadline) end the phase; so does the caller giving up.
  */
 function failedRead(
   ctx: CrawlContext,
@@ -219,9 +309,30 @@ function failedRead(
   error: unknown,
 ): Outcome {
   if (ctx.signal?.aborted) throw error;
+  if (isAtlassianApiError(error) && (error.stopRun || error.kind === "auth")) throw error;
+  if (error instanceof NotFoundError && error.userGone) return { accountId, purpose, gone: true };
   const kind = isAtlassianApiError(error) ? error.kind : "unexpected";
-  const message = error instanceof Error ? error.message : String(error);
-  return { accountId, purpose, error: { accountId, endpoint, kind, message, at: ctx.clock.now() } };
+  const retryable =
+    isAtlassianApiError(error) &&
+    (error.retryable || kind === "server" || kind === "network" || kind === "rate-limit");
+  return failure(ctx, accountId, purpose, endpoint, kind, coerceError(error).message, retryable);
+}
+
+function failure(
+  ctx: CrawlContext,
+  accountId: string,
+  purpose: CheckPurpose,
+  endpoint: string,
+  kind: string,
+  message: string,
+  retryable: boolean,
+): Outcome {
+  return {
+    accountId,
+    purpose,
+    retryable,
+    error: { accountId, endpoint, kind, message, at: ctx.clock.now() },
+  };
 }
 
 async function commit(ctx: CrawlContext, outcomes: Outcome[]): Promise<void> {
@@ -248,6 +359,18 @@ async function commit(ctx: CrawlContext, outcomes: Outcome[]): Promise<void> {
       ctx.runId,
       outcomes.flatMap((o) => (o.roles ? [{ accountId: o.accountId, roles: o.roles }] : [])),
     );
+    await replaceGroupsOf(
+      trx,
+      ctx.orgId,
+      outcomes.flatMap((o) =>
+        o.groupIds ? [{ accountId: o.accountId, groupIds: o.groupIds }] : [],
+      ),
+    );
+    await markGone(
+      trx,
+      ctx.orgId,
+      outcomes.filter((o) => o.gone).map((o) => o.accountId),
+    );
     await recordErrors(
       trx,
       ctx.runId,
@@ -265,7 +388,11 @@ async function commit(ctx: CrawlContext, outcomes: Outcome[]): Promise<void> {
                 stored.filter((s) => s.account_id === o.accountId),
               ),
             }
-          : {}),
+          : o.error
+            ? { detail: { retryable: o.retryable ?? false } }
+            : o.gone
+              ? { detail: { gone: true } }
+              : {}),
       });
     }
     await updateRun(trx, ctx.runId, { heartbeatAt: at });

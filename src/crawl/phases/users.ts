@@ -14,7 +14,12 @@ import {
   type DirectoryUser,
   type UserExpand,
 } from "../../atlassian/index.ts";
-import { queueUserChecks, updateRun } from "../../db/repositories/crawl-runs.repository.ts";
+import {
+  queueUserChecks,
+  recordErrors,
+  updateRun,
+  type CrawlErrorInput,
+} from "../../db/repositories/crawl-runs.repository.ts";
 import {
   countUsersSeenInRun,
   resourcesByGroup,
@@ -66,8 +71,9 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
   const groupResources = await resourcesByGroup(ctx.db, orgId);
   // A user holding roles on more resources than their groups grant and their activity shows
   // has a direct role on a product they never used: read their role assignments.
+  // Without the count (asked for, not sent), a direct role cannot be ruled out: read them.
   const hasUnusedDirectRole = (u: DirectoryUser, stored: UserInput): boolean => {
-    if (u.resourceCount === undefined) return false;
+    if (u.resourceCount === undefined) return u.notProvided.includes("counts.resources");
     const known = new Set<string>(stored.products?.map((p) => p.resourceId) ?? []);
     for (const g of u.groups ?? []) for (const r of groupResources.get(g.id) ?? []) known.add(r);
     return u.resourceCount > known.size;
@@ -91,6 +97,8 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
     expand,
     limit: 100,
     ...(checkpoint.usersCursor !== undefined ? { cursor: checkpoint.usersCursor } : {}),
+    // The walk may not run far past what the API says exists (a server inventing pages).
+    ...(checkpoint.usersTotal !== undefined ? { expectedTotal: checkpoint.usersTotal } : {}),
     signal,
   });
   for await (const page of pages) {
@@ -103,6 +111,16 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
     const needRoles = page.items
       .filter((u, i) => hasUnusedDirectRole(u, users[i]!))
       .map((u) => u.accountId);
+    // Groups asked for but not sent: read them per user, or never-used group seats are lost.
+    const needGroups = users.filter((u) => u.groupIds === undefined).map((u) => u.accountId);
+    // Records the API sent that cannot be used: recorded, and the run cannot succeed.
+    const rejected: CrawlErrorInput[] = page.rejected.map((r) => ({
+      accountId: r.id ?? null,
+      endpoint: r.request,
+      kind: "rejected-record",
+      message: `record ${r.index} of the page: ${r.reason}`,
+      at,
+    }));
     checkpoint.usersCursor = page.nextCursor;
     checkpoint.usersPages += 1;
     checkpoint.usersDone = page.nextCursor === undefined;
@@ -114,6 +132,8 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
       await saveUserPage(trx, orgId, ctx.runId, at, users);
       await queueUserChecks(trx, ctx.runId, "fill", needFill);
       await queueUserChecks(trx, ctx.runId, "roles", needRoles);
+      await queueUserChecks(trx, ctx.runId, "groups", needGroups);
+      await recordErrors(trx, ctx.runId, rejected);
       await updateRun(trx, ctx.runId, { checkpoint: { ...checkpoint }, heartbeatAt: at });
     });
     done += users.length;

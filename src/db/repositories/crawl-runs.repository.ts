@@ -277,7 +277,7 @@ export async function completeUserCheck(
 }
 
 /** Why a user needs a per-user read in this run (see crawl_user_checks). */
-export type CheckPurpose = "fill" | "sample" | "roles";
+export type CheckPurpose = "fill" | "sample" | "roles" | "groups";
 
 export async function countUserChecks(db: Db, runId: number) {
   const rows = await db
@@ -298,7 +298,50 @@ export async function countUserChecks(db: Db, runId: number) {
     rolesPending: count("roles", "pending"),
     rolesDone: count("roles", "done"),
     rolesFailed: count("roles", "failed"),
+    groupsPending: count("groups", "pending"),
+    groupsDone: count("groups", "done"),
+    groupsFailed: count("groups", "failed"),
   };
+}
+
+/**
+ * Queues again, once, the failed reads whose failure may pass (server errors, the network,
+ * rate limits): one 500 must not leave a user unread for the week.
+ * @returns how many were queued again
+ */
+export async function requeueTransientFailures(db: Db, runId: number): Promise<number> {
+  const result = await db
+    .updateTable("crawl_user_checks")
+    .set({ state: "pending" })
+    .where("run_id", "=", runId)
+    .where("state", "=", "failed")
+    .where(sql<boolean>`coalesce(detail->>'retryable', 'false') = 'true'`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Queues a last-active-dates read for every user the run has seen (the bulk data is not
+ * trusted any more). @returns how many were queued
+ */
+export async function queueFillForEveryone(db: Db, orgId: string, runId: number): Promise<number> {
+  const result = await sql`
+    insert into crawl_user_checks (run_id, account_id, purpose)
+    select ${runId}, u.account_id, 'fill' from users u
+    where u.org_id = ${orgId} and u.last_seen_run_id = ${runId}
+    on conflict do nothing`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** Records that the API gave records it could not use (they make the run incomplete). */
+export async function countRejectedRecords(db: Db, runId: number): Promise<number> {
+  const row = await db
+    .selectFrom("crawl_errors")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("run_id", "=", runId)
+    .where("kind", "=", "rejected-record")
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Sample checks whose two sources disagreed, with what differed. */

@@ -330,6 +330,56 @@ export async function replaceActivity(
     .execute();
 }
 
+/** Replaces the group memberships of users whose groups were read one by one. */
+export async function replaceGroupsOf(
+  trx: Transaction<Database>,
+  orgId: string,
+  users: { accountId: string; groupIds: string[] }[],
+): Promise<void> {
+  if (users.length === 0) return;
+  await trx
+    .deleteFrom("user_groups")
+    .where("org_id", "=", orgId)
+    .where(
+      "account_id",
+      "in",
+      users.map((u) => u.accountId),
+    )
+    .execute();
+  const rows = users.flatMap((u) =>
+    [...new Set(u.groupIds)].map((groupId) => ({
+      org_id: orgId,
+      account_id: u.accountId,
+      group_id: groupId,
+    })),
+  );
+  for (const chunk of chunks(rows, 2000)) {
+    await trx
+      .insertInto("user_groups")
+      .values(chunk)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
+/**
+ * Users who left the org while the run read them (a per-user read answered "no such user"):
+ * no longer seen by this run, so a complete run marks them removed.
+ */
+export async function markGone(
+  trx: Transaction<Database>,
+  orgId: string,
+  accountIds: string[],
+): Promise<void> {
+  if (accountIds.length === 0) return;
+  await trx
+    .updateTable("users")
+    .set({ last_seen_run_id: null })
+    .where("org_id", "=", orgId)
+    .where("account_id", "in", accountIds)
+    .execute();
+}
+
 /** The stored activity of some users (for cross-checking two sources). */
 export async function activityOf(db: Db, orgId: string, accountIds: string[]) {
   if (accountIds.length === 0) return [];
