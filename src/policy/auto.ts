@@ -34,6 +34,8 @@ export interface PolicyJobDeps {
   /** For warnings (auto mode with policy.warnDays > 0). */
   transport?: MailTransport | undefined;
   sleep?: Sleep;
+  /** Stops an apply at the next safe point (shutdown). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface PolicyJobSettings {
@@ -75,7 +77,7 @@ export async function runPolicyJob(
           log,
           ...(deps.sleep ? { sleep: deps.sleep } : {}),
         },
-        { planId, actor: AUTO_ACTOR, policy },
+        { planId, actor: AUTO_ACTOR, policy, ...(deps.signal ? { signal: deps.signal } : {}) },
       );
       return { kind: "applied", planId, result };
     };

@@ -1,32 +1,27 @@
 /**
- * The Admin API client for a plan's org, built from the config the way the crawl builds its
- * own (same key, base URL and limits), for commands run on their own. Inside one process that
- * also crawls, pass the crawl's client instead, so both share one rate limiter.
+ * The Admin API client of a plan's org: the process's one client for that org (from the
+ * composition root's registry), so policy reads and writes share the crawl's rate limiter.
  */
-import { createAtlassianClient, type AtlassianClient } from "../atlassian/index.ts";
-import type { Config, OrgConfig } from "../config/config.ts";
+import type { OrgClients } from "../app/org-clients.ts";
+import type { AtlassianClient } from "../atlassian/index.ts";
 import { PolicyRefusal } from "./errors.ts";
 
 /**
- * The configured org with this id; the only configured org when it names no id (its key is
- * then trusted to be that org's: the API refuses it otherwise).
- * @throws PolicyRefusal when no configured org matches
+ * The configured org with this id (an org configured without an id is asked for it once).
+ * @throws PolicyRefusal when no configured API key belongs to the org
  */
-export function orgConfigFor(config: Config, orgId: string): OrgConfig {
-  const exact = config.orgs.find((o) => o.orgId === orgId);
-  if (exact) return exact;
-  const unnamed = config.orgs.filter((o) => o.orgId === undefined);
-  if (unnamed.length === 1 && config.orgs.length === 1) return unnamed[0]!;
+export async function clientForOrg(
+  clients: OrgClients | undefined,
+  orgId: string,
+  signal?: AbortSignal,
+): Promise<AtlassianClient> {
+  const all = clients?.all() ?? [];
+  const exact = all.find((c) => c.org.orgId === orgId);
+  if (exact) return exact.client;
+  for (const c of all.filter((x) => x.org.orgId === undefined)) {
+    if ((await c.orgId(signal)) === orgId) return c.client;
+  }
   throw new PolicyRefusal(
     `no API key configured for org ${orgId}: set ATLASSIAN_API_KEY (and ATLASSIAN_ORG_ID=${orgId}) or list the org in the config file`,
   );
-}
-
-export function clientFor(config: Config, org: OrgConfig): AtlassianClient {
-  return createAtlassianClient({
-    apiKey: org.apiKey,
-    baseUrl: org.apiUrl,
-    maxConcurrency: config.crawl.concurrency,
-    rateLimits: { lastActivePerMinute: config.crawl.lastActivePerMinute },
-  });
 }

@@ -15,7 +15,7 @@ import { undoPlan, type UndoResult } from "../../policy/apply/undo-plan.ts";
 import { approvePlan, type Approval } from "../../policy/approve.ts";
 import { listAudit, type AuditRecord } from "../../policy/audit.ts";
 import { PolicyRefusal } from "../../policy/errors.ts";
-import { clientFor, orgConfigFor } from "../../policy/org-client.ts";
+import { clientForOrg } from "../../policy/org-client.ts";
 import type { BuiltPlan } from "../../policy/plan/build-plan.ts";
 import { planOrgs } from "../../policy/plan/plan-orgs.ts";
 import { csvLine } from "../../reports/csv.ts";
@@ -243,7 +243,7 @@ a run that was killed resumes without repeating a write.`,
           const plan = await getPlan(runtime.database.db, planId);
           if (plan === undefined)
             throw new PolicyRefusal(`there is no plan ${planId}: see \`reclaim policy plan\``);
-          const client = clientFor(config, orgConfigFor(config, plan.org_id));
+          const client = await clientForOrg(runtime.clients, plan.org_id);
           const progress = progressPrinter();
           try {
             return await untilInterrupted((signal) =>
@@ -331,7 +331,7 @@ again. Undoing what is already undone does nothing.`,
           }
           const plan = await getPlan(db, planId);
           if (plan === undefined) throw new PolicyRefusal(`there is no plan ${planId}`);
-          const client = clientFor(config, orgConfigFor(config, plan.org_id));
+          const client = await clientForOrg(runtime.clients, plan.org_id);
           return untilInterrupted((signal) =>
             undoPlan(
               {
