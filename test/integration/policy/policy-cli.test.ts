@@ -102,6 +102,40 @@ describeEachBackend("reclaim policy plan (CLI)", (backend) => {
     expect(plan.cut[0]!.reason).toMatch(/maxActions/);
   });
 
+  it("approves, applies and prints the audit through the CLI", async () => {
+    const config = configFile(dir, {
+      rules: [{ name: "idle-90", idleDays: 90 }],
+      maxActions: 3,
+      warnDays: 0,
+    });
+    const env = {
+      ...shared.env,
+      ATLASSIAN_API_URL: sim.url,
+      ATLASSIAN_API_KEY: sim.apiKey,
+      ATLASSIAN_ORG_ID: sim.orgId,
+    };
+    const cli = (...args: string[]) =>
+      runCli(["--config", config, "--reports-dir", dir, "policy", ...args], { env });
+    const planned = await cli("plan", "--org", sim.orgId, "--json");
+    expect(planned.code, planned.stderr).toBe(0);
+    const id = String((JSON.parse(planned.stdout) as { id: number }).id);
+    const approved = await cli("approve", id, "--by", "alice");
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(new RegExp(`^plan ${id} approved by alice at `, "m"));
+    const applied = await cli("apply", id, "--by", "bob");
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(
+      new RegExp(`^plan ${id} \\(.*\\): applied; \\d+ writes this run`, "m"),
+    );
+    const audit = await cli("audit", "--plan", id, "--csv");
+    expect(audit.code, audit.stderr).toBe(0);
+    const rows = audit.stdout.trim().split("\r\n");
+    expect(rows[0]).toMatch(/^audit_id,at,org_id,plan_id,action_id,step_id,phase,moment,actor,/);
+    expect(rows.length).toBe(1 + 2 * sim.auditEvents().length);
+    expect(rows.slice(1).every((r) => r.includes(",bob,"))).toBe(true);
+    expect(audit.stdout).not.toContain(sim.apiKey);
+  });
+
   it("refuses stale data with one line and exit 1", async () => {
     const config = configFile(dir, {
       rules: [{ name: "idle-90", idleDays: 90 }],
