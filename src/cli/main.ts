@@ -60,6 +60,11 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
     summary: "show the configuration Reclaim will use, secrets masked",
     load: async () => (await import("./commands/config.ts")).configCommand(),
   },
+  {
+    name: "policy",
+    summary: "reclaim dormant seats safely: plan, approve, apply, undo, audit",
+    load: async () => (await import("./commands/policy.ts")).policyCommand(),
+  },
 ];
 
 const ENVIRONMENT = `

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { crawlSectionSchema, type CrawlConfig } from "./sections/crawl.ts";
 import { emailAddress, emailSectionSchema, type EmailConfig } from "./sections/email.ts";
 import { reportSectionSchema, type ReportConfig } from "./sections/report.ts";
+import { policySectionSchema, type PolicyConfig } from "./sections/policy.ts";
 import { ConfigError } from "./errors.ts";
 import {
   resolveSchedule,
@@ -40,6 +41,7 @@ export interface Config {
   email: EmailConfig;
   crawl: CrawlConfig;
   schedule: ScheduleConfig;
+  policy: PolicyConfig;
   /** The config file that was read, if any. */
   configFile?: string | undefined;
 }
@@ -85,6 +87,7 @@ const fileSchema = z
     email: emailSectionSchema,
     crawl: crawlSectionSchema,
     schedule: scheduleSectionSchema,
+    policy: policySectionSchema,
   })
   .strict();
 
@@ -182,6 +185,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
       strategy: (strategy as CrawlConfig["strategy"] | undefined) ?? f.crawl.strategy,
     },
     schedule,
+    policy: f.policy,
     configFile:
       file === undefined
         ? undefined

@@ -9,6 +9,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 import type { EmailTables } from "./tables/email.ts";
 import type { ReportTables } from "./tables/reports.ts";
 import type { ScheduleTables } from "./tables/schedule.ts";
+import type { PolicyTables } from "./tables/policy.ts";
 
 /** jsonb: read as T, written as a JSON string (node-postgres would turn arrays into PG arrays). */
 export type Json<T> = ColumnType<T, string, string>;
@@ -229,7 +230,7 @@ export interface CrawlUserChecksTable {
 }
 
 /** Every table. Feature-owned tables are declared in ./tables/ and merged here. */
-export interface Database extends ReportTables, EmailTables, ScheduleTables {
+export interface Database extends ReportTables, EmailTables, ScheduleTables, PolicyTables {
   orgs: OrgsTable;
   crawl_runs: CrawlRunsTable;
   crawl_errors: CrawlErrorsTable;

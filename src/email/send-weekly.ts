@@ -11,6 +11,7 @@ import {
   markFailed,
   markSent,
 } from "../db/repositories/deliveries.repository.ts";
+import { policyNextStep } from "../policy/next-step.ts";
 import { renderDormantChart } from "../reports/chart.ts";
 import type { ReportSummary } from "../reports/summary.ts";
 import { planWorkbookAttachment } from "./attachment-plan.ts";
@@ -87,6 +88,8 @@ export async function sendWeeklyEmail(
     for (const report of reports) {
       const summary = report.summary as unknown as ReportSummary;
       const chartPng = renderDormantChart(summary);
+      // policy: the org's open plan, if any, and how to approve it
+      const policyNext = (await policyNextStep(db, report.org_id))?.text;
       for (const { audience, recipients } of audiencesOf(runtime)) {
         const workbookPath =
           audience === "finance" && report.finance_workbook_path
@@ -103,6 +106,7 @@ export async function sendWeeklyEmail(
             to: recipient,
             chartPng,
             workbook,
+            policyNext,
           });
           if (options.dryRun) {
             outcomes.push({

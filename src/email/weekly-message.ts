@@ -25,6 +25,8 @@ export interface WeeklyMessageInput {
   to: string;
   chartPng: Buffer;
   workbook: AttachmentPlan;
+  /** What the policy would do next (src/policy/next-step.ts); absent: no open plan. */
+  policyNext?: string | undefined;
 }
 
 export interface WeeklyMessage {
@@ -89,7 +91,9 @@ export function buildWeeklyMessage(input: WeeklyMessageInput): WeeklyMessage {
   ];
   const freshness = `Data as of ${asOf} UTC (crawl run ${summary.crawlRunId}); Atlassian's activity data itself lags up to 24 hours.`;
   const policy =
-    "Next policy step: not enabled. Reclaim suggests actions per user in the workbook; nothing is changed in your org.";
+    input.policyNext !== undefined
+      ? `What the policy would do next: ${input.policyNext}`
+      : "Next policy step: not enabled. Reclaim suggests actions per user in the workbook; nothing is changed in your org.";
   const attachmentLine =
     input.workbook.note ?? `The full workbook is attached (${input.workbook.filename}).`;
   const intro =

@@ -27,6 +27,7 @@ import { activityWindow } from "../rules/index.ts";
 import { etaTracker } from "../shared/eta.ts";
 import { buildSummary, isoWeek } from "./build-summary.ts";
 import { orgSlugs, reportBaseName } from "./file-names.ts";
+import { addRealizedSavings } from "./realized.ts";
 import { buildDormantRow, type DormantRow, type ProductColumn } from "./rows.ts";
 import type { ReportSummary } from "./summary.ts";
 import { writeWorkbook } from "./workbook.ts";
@@ -144,6 +145,7 @@ async function buildOne(
     trend.push({ run: past, products: stats });
   }
   const summary = buildSummary({ run, generatedAt, config, totals, products, dormantUsers, trend });
+  await addRealizedSavings(db, summary, config, generatedAt);
   const columns: ProductColumn[] = summary.products.map((p) => ({
     productKey: p.productKey,
     resourceId: p.resourceId,

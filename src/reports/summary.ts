@@ -4,6 +4,7 @@
  * Every count follows src/rules, so on every product row and in the totals
  * seats = active + grace + dormant.
  */
+import type { RealizedSavings } from "../db/repositories/policy-savings.repository.ts";
 import type { ThresholdCounts } from "../db/schema.ts";
 
 export interface ProductSummary {
@@ -41,6 +42,8 @@ export interface TrendPoint {
   at: string;
   /** Dormant seats at that crawl by productId() ("<key> <resource>"), with the same rules. */
   dormant: Record<string, number>;
+  /** Monthly savings of the policy actions applied by then (not undone), in `currency`. */
+  realizedMonthly?: number;
 }
 
 export interface ReportSummary {
@@ -76,6 +79,8 @@ export interface ReportSummary {
     monthlyByThreshold: Record<string, number>;
   };
   trend: TrendPoint[];
+  /** What applied policy actions (not undone) saved: price × seats × months since each action. */
+  realized?: RealizedSavings;
   /** Config price keys that match no product of the org (likely misspelled). */
   unmatchedPriceKeys: string[];
 }

@@ -7,7 +7,16 @@ import { preflight } from "../../config/preflight.ts";
 import { configFor, EXIT_FAILURE, parsePositiveInt, withCliName } from "../context.ts";
 import { createLogger } from "../../shared/log.ts";
 import { progressPrinter } from "../progress.ts";
+import { policySectionSchema } from "../../config/sections/policy.ts";
+import { describePlan } from "./policy.ts";
 import { pipelineSucceeded, printPipeline } from "./run.ts";
+
+/** The plan the demo shows when the config has no policy rules: the report's own threshold. */
+function demoRules(dormantAfterDays: number) {
+  return policySectionSchema.parse({
+    rules: [{ name: `idle-${dormantAfterDays}`, idleDays: dormantAfterDays }],
+  }).rules;
+}
 
 /** Simulated API minutes per real minute: the documented 200/min becomes 12,000/min. */
 const TIME_SCALE = 60;
@@ -62,6 +71,8 @@ trend grow and the email ledger refuse to send the same week twice.`,
                   client: { defaultPerMinute: 1000 * TIME_SCALE },
                 },
                 report: { onProgress: progress.update },
+                // A dry-run plan, to show what the policy step would do: never applied here.
+                policy: { actor: "demo", rulesWhenNone: demoRules(config.report.dormantAfterDays) },
               });
             } finally {
               progress.end();
@@ -70,6 +81,10 @@ trend grow and the email ledger refuse to send the same week twice.`,
           { log },
         );
         printPipeline(result);
+        for (const p of result.plans ?? []) {
+          if (p.ok) console.log(`\n${describePlan(p.plan)}\n  (the demo never applies a plan)`);
+          else console.log(`policy plan refused: ${p.refusal}`);
+        }
         if (!pipelineSucceeded(result)) process.exitCode = EXIT_FAILURE;
         else
           console.log(

@@ -18,7 +18,7 @@ import { configFor, EXIT_FAILURE, UsageError } from "../context.ts";
 const WHAT: Record<ScheduleJobName, string> = {
   crawl: "crawl every org",
   report: "build each org's report and send the weekly email",
-  policy: "the policy step (not built yet: recorded as skipped)",
+  policy: "plan seat reclaims (with policy.auto: approve and apply them)",
 };
 
 export function scheduleCommand(): Command {

@@ -27,7 +27,7 @@ export type Claim =
 export async function claimDelivery(
   db: Db,
   key: DeliveryKey,
-  options: { reportId: number; at: Date; force: boolean; staleAfterMs: number },
+  options: { reportId: number | null; at: Date; force: boolean; staleAfterMs: number },
 ): Promise<Claim> {
   const inserted = await db
     .insertInto("email_deliveries")

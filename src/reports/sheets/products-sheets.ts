@@ -5,7 +5,16 @@
  */
 import { countText } from "../formats.ts";
 import { columnPx, fitLegibly, fitToWidth, layoutHeader, textWidth } from "../sheet-layout.ts";
-import { addNote, addRow, colLetter, siteText, type SheetContext } from "./context.ts";
+import type { SheetStyles } from "../styles.ts";
+import type { ReportSummary } from "../summary.ts";
+import {
+  addNote,
+  addRow,
+  colLetter,
+  siteText,
+  type SheetContext,
+  type Worksheet,
+} from "./context.ts";
 import { priceSourceText, pricesNote, unmatchedKeysNote } from "./notes.ts";
 
 /** Where the Products sheet put the columns the Finance sheet refers to. */
@@ -227,11 +236,55 @@ export function writeFinanceSheet(ctx: SheetContext, layout: ProductsLayout): vo
   }
   addRow(f, [], st.plain);
   addRow(f, ["Realized savings from past actions"], st.bold);
+  writeRealizedRows(f, summary, st, textUnits);
+  f.commit();
+}
+
+/** Realized savings of applied policy actions (not undone), beside the projected ones. */
+function writeRealizedRows(
+  f: Worksheet,
+  summary: ReportSummary,
+  st: SheetStyles,
+  textUnits: number,
+): void {
+  const r = summary.realized;
+  const cur = summary.currency;
+  if (r === undefined || r.actions === 0) {
+    addNote(
+      f,
+      "None yet: no policy action has been applied (see `reclaim policy plan`), so nothing is realized.",
+      textUnits,
+      st.text,
+    );
+    return;
+  }
+  addRow(
+    f,
+    ["Product", "Seats freed", `Realized monthly savings (${cur})`, `Saved to date (${cur})`],
+    st.header,
+  );
+  for (const p of r.byProduct) {
+    addRow(
+      f,
+      [p.productKey, p.seats, p.monthly, p.toDate],
+      [st.text, st.count, st.money, st.money],
+    );
+  }
+  addRow(
+    f,
+    ["Total", r.seats, r.monthly, r.toDate],
+    [st.totalLabel, st.totalCount, st.totalMoney, st.totalMoney],
+  );
+  addRow(f, [], st.plain);
+  addRow(
+    f,
+    ["Projected vs realized (monthly)", summary.savings.projectedMonthly, r.monthly],
+    [st.bold, st.money, st.money],
+  );
   addNote(
     f,
-    "None yet: Reclaim does not take actions (the policy step does not exist yet), so there is nothing realized to report.",
+    `From ${r.actions} applied policy actions: price × seats freed × months since each action; undone actions and seats still held through another grant are not counted.`,
     textUnits,
     st.text,
   );
-  f.commit();
 }

@@ -12,6 +12,7 @@ export function writeTrendSheet(ctx: SheetContext): void {
     `Finished (${timeZone})`,
     ...products.map((p) => `Dormant: ${p.label}`),
     "Dormant: total",
+    `Realized savings / month (${summary.currency})`,
   ];
   const counts = textWidth(countText(Math.max(summary.totals.billableSeats, 0)));
   const { widths, heightPt } = layoutHeader(headers, [
@@ -19,6 +20,7 @@ export function writeTrendSheet(ctx: SheetContext): void {
     { content: 16 },
     ...products.map(() => ({ content: counts, max: 22 })),
     { content: counts },
+    { content: 12 },
   ]);
   const widthPx = widths.reduce((a, w) => a + columnPx(w), 0);
   const print = fitLegibly({ widthPx, heading: ctx.heading, titleRow: true, titleColumns: "A:B" });
@@ -29,7 +31,7 @@ export function writeTrendSheet(ctx: SheetContext): void {
   });
   t.columns = widths.map((width) => ({ width }));
   addRow(t, headers, st.header, heightPt);
-  const rowStyles = [st.text, st.dateTime, ...products.map(() => st.count), st.count];
+  const rowStyles = [st.text, st.dateTime, ...products.map(() => st.count), st.count, st.money];
   for (const point of summary.trend) {
     const values = products.map((p) => point.dormant[p.id] ?? 0);
     addRow(
@@ -39,6 +41,7 @@ export function writeTrendSheet(ctx: SheetContext): void {
         wallClock(new Date(point.at), timeZone),
         ...values,
         Object.values(point.dormant).reduce((a, b) => a + b, 0),
+        point.realizedMonthly ?? 0,
       ],
       rowStyles,
     );
