@@ -163,7 +163,14 @@ async function buildOne(
   const reportId = fromHistory ? null : await reserveReportId(db);
   const partial = (file: string) => `${file}.partial`;
   try {
-    const ctx = { window: w, thresholdsDays: config.thresholdsDays, columns };
+    // The policy's exclusion lists protect in the report too: its suggested action and the
+    // policy plan never disagree about who is left alone.
+    const ctx = {
+      window: w,
+      thresholdsDays: config.thresholdsDays,
+      columns,
+      exclude: runtime.config.policy.exclude,
+    };
     // The next batch is read while this one is written: the database works in parallel.
     const read = (after: string | null) => {
       const batch = dormantUsersBatch(db, w, after, batchSize);

@@ -1,6 +1,12 @@
 /** Builds the Dormant accounts row model from stored rows (pure), through src/rules. */
 import type { DormantUserRow, ReportWindow } from "../db/repositories/reports.repository.ts";
-import { classifyUser, idleBucket, type IdleBucket, type SuggestedAction } from "../rules/index.ts";
+import {
+  classifyUser,
+  idleBucket,
+  type Exclusions,
+  type IdleBucket,
+  type SuggestedAction,
+} from "../rules/index.ts";
 import { productId } from "./product-labels.ts";
 
 export interface ProductColumn {
@@ -37,10 +43,12 @@ export interface RowContext {
   window: ReportWindow;
   thresholdsDays: readonly number[];
   columns: readonly ProductColumn[];
+  /** Accounts, emails, domains and groups never acted on (config `policy.exclude`). */
+  exclude?: Exclusions;
 }
 
 export function buildDormantRow(user: DormantUserRow, ctx: RowContext): DormantRow {
-  const c = classifyUser(user, ctx.window);
+  const c = classifyUser(user, ctx.window, ctx.exclude);
   const byProduct = new Map(c.seats.map((s) => [productId(s), s]));
   const labels = new Map(ctx.columns.map((col) => [productId(col), col.header]));
   const lastActive = ctx.columns.map((col) => {

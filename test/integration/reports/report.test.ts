@@ -204,6 +204,7 @@ describeEachBackend("dormant-account report", (backend) => {
       expect([
         "leave: admin",
         "leave: bot",
+        "leave: excluded",
         "change in the IdP",
         "remove product access",
         "suspend",
