@@ -8,6 +8,7 @@ import * as reportRuns from "./2026-11-28T01-report-runs.ts";
 import * as emailDeliveries from "./2026-11-28T02-email-deliveries.ts";
 import * as crawlUserChecks from "./2026-11-28T03-crawl-user-checks.ts";
 import * as userDirectRoles from "./2026-12-01T04-user-direct-roles.ts";
+import * as emailDeliveryClaims from "./2026-12-01T10-email-delivery-claims.ts";
 
 export const migrations: Record<string, Migration> = {
   "2026-11-28T00-initial-schema": initialSchema,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-28T02-email-deliveries": emailDeliveries,
   "2026-11-28T03-crawl-user-checks": crawlUserChecks,
   "2026-12-01T04-user-direct-roles": userDirectRoles,
+  "2026-12-01T10-email-delivery-claims": emailDeliveryClaims,
 };

@@ -6,7 +6,12 @@
 import type { CrawlAllOptions } from "../crawl/crawl-all.ts";
 import { crawlConfiguredOrgs } from "../crawl/crawl-all.ts";
 import type { CrawlOrgResult } from "../crawl/crawl-org.ts";
-import { audiencesOf, sendWeeklyEmail, type DeliveryOutcome } from "../email/send-weekly.ts";
+import {
+  audiencesOf,
+  sendWeeklyEmail,
+  type DeliveryOutcome,
+  type SendWeeklyDeps,
+} from "../email/send-weekly.ts";
 import {
   buildReports,
   type BuiltReport,
@@ -34,7 +39,7 @@ export async function runPipeline(
   if (reports.length === 0) {
     return { crawls, reports, deliveries: [], emailSkipped: "no crawl succeeded, so no report" };
   }
-  if (audiencesOf(runtime).length === 0) {
+  if (audiencesOf(runtime.config.email).length === 0) {
     return {
       crawls,
       reports,
@@ -44,7 +49,25 @@ export async function runPipeline(
   }
   const deliveries: DeliveryOutcome[] = [];
   for (const report of reports) {
-    deliveries.push(...(await sendWeeklyEmail(runtime, { orgId: report.orgId })));
+    const signal = options.crawl?.signal;
+    deliveries.push(
+      ...(await sendWeeklyEmail(emailDeps(runtime), {
+        orgId: report.orgId,
+        ...(signal ? { signal } : {}),
+      })),
+    );
   }
   return { crawls, reports, deliveries };
+}
+
+/** The narrow deps of the email use-case, from the runtime. */
+export function emailDeps(runtime: Runtime): SendWeeklyDeps {
+  return {
+    db: runtime.database.db,
+    email: runtime.config.email,
+    smtpUrl: runtime.config.smtpUrl,
+    reportsDir: runtime.config.reportsDir,
+    clock: runtime.clock,
+    log: runtime.log,
+  };
 }

@@ -4,6 +4,7 @@ import { runPipeline, type PipelineResult } from "../../app/pipeline.ts";
 import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
 import { progressPrinter } from "../progress.ts";
 import { describeCrawl } from "./crawl.ts";
+import { deliveryFailed } from "../../email/send-weekly.ts";
 import { describeDelivery } from "./email.ts";
 
 export function runCommand(): Command {
@@ -50,7 +51,6 @@ export function printPipeline(result: PipelineResult): void {
 
 export function pipelineSucceeded(result: PipelineResult): boolean {
   return (
-    result.crawls.every((c) => c.status === "succeeded") &&
-    result.deliveries.every((d) => d.status !== "failed")
+    result.crawls.every((c) => c.status === "succeeded") && !result.deliveries.some(deliveryFailed)
   );
 }
