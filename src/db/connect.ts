@@ -3,12 +3,13 @@
  * Both backends run the same migrations and queries and return the same JS types (see
  * schema.ts for the conventions, normalised here and nowhere else).
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { describeDatabaseUrl } from "../config/redact.ts";
+import { asStorageError, storageCode } from "../shared/storage.ts";
 import { PGliteDialect } from "./pglite-dialect.ts";
 import type { Database } from "./schema.ts";
 
@@ -85,8 +86,10 @@ async function openPostgres(url: string, max: number): Promise<ReclaimDatabase> 
 async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
   const inMemory = dataDir.startsWith("memory://");
   const location = inMemory ? "embedded PGlite (in memory)" : `embedded PGlite in ${dataDir}`;
+  // A folder made here and left half-initialised would fail every later open: removed on failure.
+  let created: string | undefined;
   try {
-    if (!inMemory) await mkdir(path.resolve(dataDir), { recursive: true });
+    if (!inMemory) created = await mkdir(path.resolve(dataDir), { recursive: true });
     const client = await PGlite.create(inMemory ? "memory://" : path.resolve(dataDir), {
       parsers: {
         [pgliteTypes.INT8]: toNumber,
@@ -102,6 +105,14 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
       close: () => db.destroy(),
     };
   } catch (error) {
+    if (created) await rm(created, { recursive: true, force: true }).catch(() => undefined);
+    if (storageCode(error)) {
+      throw asStorageError(error, {
+        what: "the embedded database",
+        folder: dataDir,
+        setting: "RECLAIM_DATA_DIR (or --data-dir)",
+      });
+    }
     throw new DatabaseConnectionError(
       `cannot open ${location}: ${describeCause(error)} (is another Reclaim process using it?)`,
     );

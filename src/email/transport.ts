@@ -8,6 +8,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import nodemailer from "nodemailer";
+import { parseConnectionUrl } from "nodemailer/lib/shared/index.js";
 import type { SmtpConfig } from "../config/sections/email.ts";
 import { redactUrl } from "../config/redact.ts";
 import { errorMessage } from "../shared/errors.ts";
@@ -80,13 +81,14 @@ function smtpTransport(smtpUrl: string, smtp: SmtpConfig, retry: RetryOptions): 
   const url = new URL(smtpUrl);
   url.searchParams.delete(URL_OPT_OUT);
   const requireTLS = requiresStartTls(smtpUrl, smtp);
-  // Query parameters nodemailer itself understands (e.g. tls.rejectUnauthorized) still apply.
+  // nodemailer ignores every other option when given a URL, so the URL is parsed here; its
+  // query parameters (e.g. tls.rejectUnauthorized) are explicit and win over these defaults.
   const transporter = nodemailer.createTransport({
-    url: url.toString(),
     requireTLS,
     connectionTimeout: smtp.connectionTimeoutMs,
     greetingTimeout: smtp.greetingTimeoutMs,
     socketTimeout: smtp.socketTimeoutMs,
+    ...parseConnectionUrl(url.toString()),
   });
   const password = safeDecode(url.password);
   const clean = (text: string) => (password ? text.split(password).join("***") : text);

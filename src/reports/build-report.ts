@@ -21,6 +21,7 @@ import {
   type SucceededRun,
 } from "../db/repositories/reports.repository.ts";
 import type { ReportConfig } from "../config/sections/report.ts";
+import { asStorageError, tempPathFor, type StorageContext } from "../shared/storage.ts";
 import { buildSummary, isoWeek, productName } from "./build-summary.ts";
 import { buildDormantRow, type DormantRow, type ProductColumn } from "./rows.ts";
 import type { ReportSummary } from "./summary.ts";
@@ -78,6 +79,23 @@ export function reportWindow(
   };
 }
 
+/** What a disk fault while writing reports names: the folder, and the setting that chose it. */
+function reportStorage(outDir: string, options: BuildReportsOptions): StorageContext {
+  return {
+    what: "the report",
+    folder: outDir,
+    setting: options.outDir === undefined ? "RECLAIM_REPORTS_DIR (or --reports-dir)" : "--out",
+  };
+}
+
+async function makeReportsDir(outDir: string, options: BuildReportsOptions): Promise<void> {
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw asStorageError(error, reportStorage(outDir, options));
+  }
+}
+
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, "-");
 }
@@ -95,7 +113,7 @@ export async function buildReports(
         `crawl run ${options.runId} is not a succeeded crawl${options.orgId ? ` of org ${options.orgId}` : ""}: a report is only built from a complete crawl`,
       );
     }
-    await mkdir(outDir, { recursive: true });
+    await makeReportsDir(outDir, options);
     return [await buildOne(runtime, run, outDir, options, true)];
   }
   const runs = await latestSucceededRuns(db, options.orgId);
@@ -105,7 +123,7 @@ export async function buildReports(
       `no succeeded crawl${which} to build a report from: run \`reclaim crawl\` first`,
     );
   }
-  await mkdir(outDir, { recursive: true });
+  await makeReportsDir(outDir, options);
   const built: BuiltReport[] = [];
   for (const run of runs) built.push(await buildOne(runtime, run, outDir, options));
   return built;
@@ -144,7 +162,11 @@ async function buildOne(
   // Files are written under a temporary name and renamed when complete, and the report is
   // recorded only then: a run killed midway leaves no half-written workbook for the email step.
   const reportId = fromHistory ? null : await reserveReportId(db);
-  const partial = (file: string) => `${file}.partial`;
+  // Unique per build: two processes writing the same report never share a temporary file.
+  const partials = new Map(
+    [workbookPath, csvPath, financePath].map((f) => [f, tempPathFor(f, "partial")]),
+  );
+  const partial = (file: string) => partials.get(file)!;
   try {
     const ctx = { window: w, thresholdsDays: config.thresholdsDays, columns };
     // The next batch is read while this one is written: the database works in parallel.
@@ -185,7 +207,7 @@ async function buildOne(
     for (const file of [csvPath, financePath, workbookPath]) {
       await rm(partial(file), { force: true });
     }
-    throw error;
+    throw asStorageError(error, reportStorage(outDir, options));
   }
   if (reportId !== null) {
     await insertReportRun(db, {

@@ -7,9 +7,9 @@
  * the per-person sheet: the finance copy, which names nobody.
  */
 import { once } from "node:events";
-import { createWriteStream, type WriteStream } from "node:fs";
 import ExcelJS from "exceljs";
 import type { ReportConfig } from "../config/sections/report.ts";
+import { closeGuarded, openGuarded, type GuardedStream } from "../shared/storage.ts";
 import { renderDormantChart } from "./chart.ts";
 import { csvLine } from "./csv.ts";
 import { BUCKET_FILLS } from "./model.ts";
@@ -85,26 +85,43 @@ function freezeAndFilter(ws: Worksheet, columns: number): void {
   ws.autoFilter = `A1:${colLetter(columns)}1`;
 }
 
-async function write(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, "drain");
+async function write(out: GuardedStream, text: string): Promise<void> {
+  out.check();
+  if (!out.stream.write(text)) await Promise.race([once(out.stream, "drain"), out.failed]);
 }
 
+/**
+ * Writes the workbook (and the CSV, with `dormant`) to new files at the given paths.
+ * @throws the file system's error (e.g. ENOSPC) as soon as a file cannot be written; the
+ *   caller removes the files (they are temporary names until the report is complete)
+ */
 export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResult> {
   const { summary, config } = input;
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-    filename: input.workbookPath,
-    useStyles: true,
-    useSharedStrings: false,
-  });
-  wb.creator = "reclaim";
-  wb.created = new Date(summary.generatedAt);
-  const chartAnchorRow = writeSummarySheet(wb, summary);
-  const count = input.dormant ? await writeDormantSheet(wb, input.dormant) : 0;
-  const layout = writeProductsSheet(wb, summary, config);
-  writeFinanceSheet(wb, summary, layout);
-  writeTrendSheet(wb, summary);
-  writeAboutSheet(wb, summary, config, input.reportId);
-  await wb.commit();
+  // Our own stream, not exceljs's `filename`: exceljs listens for its stream's errors only
+  // while committing, so a full or read-only disk would be an unhandled 'error' event, and a
+  // commit after the stream failed would wait forever.
+  const out = openGuarded(input.workbookPath);
+  let count: number;
+  let chartAnchorRow: number;
+  try {
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+      stream: out.stream,
+      useStyles: true,
+      useSharedStrings: false,
+    });
+    wb.creator = "reclaim";
+    wb.created = new Date(summary.generatedAt);
+    chartAnchorRow = writeSummarySheet(wb, summary);
+    count = input.dormant ? await writeDormantSheet(wb, input.dormant, out.check) : 0;
+    const layout = writeProductsSheet(wb, summary, config);
+    writeFinanceSheet(wb, summary, layout);
+    writeTrendSheet(wb, summary);
+    writeAboutSheet(wb, summary, config, input.reportId);
+    await Promise.race([wb.commit(), out.failed]);
+  } catch (error) {
+    out.stream.destroy();
+    throw error;
+  }
   await addImageToXlsx(input.workbookPath, 1, renderDormantChart(summary), {
     col: 0,
     row: chartAnchorRow,
@@ -165,6 +182,7 @@ function writeSummarySheet(wb: Writer, summary: ReportSummary): number {
 async function writeDormantSheet(
   wb: Writer,
   input: NonNullable<WorkbookInput["dormant"]>,
+  checkWorkbook: () => void,
 ): Promise<number> {
   const { columns } = input;
   const headers = dormantHeaders(columns);
@@ -176,11 +194,12 @@ async function writeDormantSheet(
   const firstDate = fixed.length + 1;
   const bucketCol = fixed.length + columns.length + 2;
   const addedCol = fixed.length + columns.length + 4;
-  const csv = createWriteStream(input.csvPath);
+  const csv = openGuarded(input.csvPath);
   let count = 0;
   try {
     await write(csv, csvLine(headers));
     for await (const batch of input.rows()) {
+      checkWorkbook(); // stop reading the database once the workbook cannot be written
       for (const r of batch) {
         const cells = dormantCells(r);
         const row = d.addRow(cells);
@@ -200,9 +219,10 @@ async function writeDormantSheet(
         count++;
       }
     }
-  } finally {
-    csv.end();
-    await once(csv, "close");
+    await closeGuarded(csv);
+  } catch (error) {
+    csv.stream.destroy();
+    throw error;
   }
   d.commit();
   return count;

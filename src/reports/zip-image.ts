@@ -12,6 +12,8 @@ import { buffer } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
 import yazl from "yazl";
+import { tempPathFor } from "../shared/storage.ts";
+
 export interface ImageAnchor {
   /** 0-based column and row of the top-left corner. */
   col: number;
@@ -32,7 +34,12 @@ const DRAWING_RELS = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 const REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing";
 
-/** Adds `png` as a picture on worksheet `sheetIndex` (1-based, i.e. xl/worksheets/sheetN.xml). */
+/**
+ * Adds `png` as a picture on worksheet `sheetIndex` (1-based, i.e. xl/worksheets/sheetN.xml),
+ * replacing `file` by the new zip (written under a unique temporary name, then renamed).
+ * @throws the first error of the copy (a corrupt input, a failed write); `file` is left as it
+ *   was and the temporary file is removed
+ */
 export async function addImageToXlsx(
   file: string,
   sheetIndex: number,
@@ -41,10 +48,18 @@ export async function addImageToXlsx(
 ): Promise<void> {
   const sheetPath = `xl/worksheets/sheet${sheetIndex}.xml`;
   const relsPath = `xl/worksheets/_rels/sheet${sheetIndex}.xml.rels`;
-  const tmp = `${file}.tmp`;
+  const tmp = tempPathFor(file);
   const source = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false });
   const target = new yazl.ZipFile();
-  const written = pipeline(target.outputStream, createWriteStream(tmp));
+  // The first failure anywhere in the copy: yazl reports some as 'error' events on the zip
+  // (not on its output), and never listens to the entry streams it is given.
+  let fail: (error: unknown) => void = () => undefined;
+  const copyFailed = new Promise<never>((_, reject) => (fail = reject));
+  copyFailed.catch(() => undefined);
+  target.on("error", fail);
+  const entryStreams = new Set<Readable>();
+  const written = pipeline(target.outputStream, createWriteStream(tmp, { flags: "wx" }));
+  written.catch(() => undefined); // awaited below, or abandoned after an earlier failure
   try {
     let sawSheet = false;
     let sawRels = false;
@@ -65,7 +80,12 @@ export async function addImageToXlsx(
         // Lazy: yazl opens each stream only when it is that entry's turn to be written.
         target.addReadStreamLazy(name, (cb) => {
           open().then(
-            (stream) => cb(null, stream),
+            (stream) => {
+              entryStreams.add(stream);
+              stream.on("error", fail);
+              stream.on("close", () => entryStreams.delete(stream));
+              cb(null, stream);
+            },
             (error: unknown) => cb(error, undefined as unknown as Readable),
           );
         });
@@ -77,10 +97,13 @@ export async function addImageToXlsx(
     target.addBuffer(Buffer.from(drawingXml(anchor)), "xl/drawings/drawing1.xml");
     target.addBuffer(Buffer.from(DRAWING_RELS), "xl/drawings/_rels/drawing1.xml.rels");
     target.end();
-    await written;
+    await Promise.race([written, copyFailed]);
     await rename(tmp, file);
   } catch (error) {
-    target.outputStream.resume();
+    // Ends the copy whatever state it is in: the pipeline then settles (it waited forever
+    // when the loop failed before target.end()) and closes the temporary file.
+    (target.outputStream as Readable).destroy();
+    for (const stream of entryStreams) stream.destroy();
     await written.catch(() => undefined);
     await rm(tmp, { force: true });
     throw error;

@@ -9,6 +9,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { finished } from "node:stream/promises";
+import { coerceError } from "./errors.ts";
 
 /** A disk fault, said as one line; the CLI prints the message and exits 1. */
 export class StorageError extends Error {
@@ -36,10 +37,26 @@ const REASONS: Record<string, string> = {
   EIO: "an I/O error from the disk",
 };
 
+/**
+ * PGlite's file system (Emscripten's) throws `ErrnoError` objects with Emscripten's own errno
+ * numbers instead of Node's string codes; these are the ones that mean a storage fault.
+ */
+const EMSCRIPTEN_ERRNO: Record<number, string> = {
+  2: "EACCES",
+  19: "EDQUOT",
+  29: "EIO",
+  51: "ENOSPC",
+  54: "ENOTDIR",
+  63: "EPERM",
+  69: "EROFS",
+};
+
 /** The errno code of a file-system fault Reclaim reports as a storage problem, if it is one. */
 export function storageCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code in REASONS ? code : undefined;
+  const e = error as { code?: unknown; name?: unknown; errno?: unknown } | null;
+  if (typeof e?.code === "string") return e.code in REASONS ? e.code : undefined;
+  if (e?.name === "ErrnoError" && typeof e.errno === "number") return EMSCRIPTEN_ERRNO[e.errno];
+  return undefined;
 }
 
 export interface StorageContext {
@@ -58,7 +75,7 @@ export interface StorageContext {
 export function asStorageError(error: unknown, context: StorageContext): Error {
   if (error instanceof StorageError) return error;
   const code = storageCode(error);
-  if (code === undefined) return error instanceof Error ? error : new Error(String(error));
+  if (code === undefined) return coerceError(error);
   const folder = path.resolve(context.folder);
   return new StorageError(
     `cannot write ${context.what} in ${folder}: ${REASONS[code]} (${code}); free space or fix the folder, or set ${context.setting} to a writable folder`,
@@ -80,7 +97,7 @@ export function tempPathFor(file: string, suffix = "tmp"): string {
 export interface GuardedStream {
   stream: WriteStream;
   failed: Promise<never>;
-  check(): void;
+  check: () => void;
 }
 
 /** Opens `file` for writing (it must not exist yet), with its errors captured. */
