@@ -12,6 +12,8 @@ export default tseslint.config(
       "coverage/",
       "bin/",
       "eslint.config.js",
+      // Plain-JS preloads for `node --import` in test child processes (no TS project).
+      "test/**/*.mjs",
     ],
   },
   js.configs.recommended,

@@ -6,13 +6,19 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { cp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../../src/db/connect.ts";
 import { migrateToLatest } from "../../../src/db/migrate.ts";
 import { REPO_ROOT, runCli } from "../../helpers/cli.ts";
-import { describeEachBackend, type SharedTestDatabase } from "../../helpers/database.ts";
+import {
+  describeEachBackend,
+  testBackends,
+  type SharedTestDatabase,
+  type TestBackend,
+} from "../../helpers/database.ts";
 import { storeReport } from "../../helpers/email-fixture.ts";
 import { startSmtpServer, type TestSmtpServer } from "../../helpers/smtp.ts";
 
@@ -41,20 +47,56 @@ async function ledger(shared: SharedTestDatabase) {
   }
 }
 
+/**
+ * Databases holding one stored report, one per test. Making an embedded one costs seconds
+ * (initdb and migrations in WASM), so for PGlite one is made per suite and copied per test.
+ */
+async function seeded(backend: TestBackend) {
+  const reportsDir = tempDir();
+  if (backend.name === "postgres") {
+    return {
+      reportsDir,
+      async next(): Promise<SharedTestDatabase> {
+        const shared = await backend.shared();
+        await withStoredReport(shared, reportsDir);
+        return shared;
+      },
+      drop: () => Promise.resolve(),
+    };
+  }
+  const template = await backend.shared();
+  await withStoredReport(template, reportsDir);
+  return {
+    reportsDir,
+    async next(): Promise<SharedTestDatabase> {
+      const dataDir = path.join(tempDir(), "data");
+      await cp(template.env.RECLAIM_DATA_DIR!, dataDir, { recursive: true });
+      return {
+        env: { RECLAIM_DATA_DIR: dataDir },
+        open: () => openDatabase({ dataDir }),
+        drop: () => rm(dataDir, { recursive: true, force: true }),
+      };
+    },
+    drop: () => template.drop(),
+  };
+}
+
 describeEachBackend("reclaim email (CLI)", (backend) => {
   let smtp: TestSmtpServer;
+  let databases: Awaited<ReturnType<typeof seeded>>;
   beforeAll(async () => {
     smtp = await startSmtpServer();
+    databases = await seeded(backend);
   });
   afterAll(async () => {
     await smtp.close();
+    await databases.drop();
   });
 
   it("a sender killed mid-send is taken over by the rerun at once, which delivers exactly once", async () => {
-    const shared = await backend.shared();
+    const shared = await databases.next();
+    const { reportsDir } = databases;
     try {
-      const reportsDir = tempDir();
-      await withStoredReport(shared, reportsDir);
       const env = {
         ...shared.env,
         SMTP_URL: smtp.url,
@@ -86,10 +128,9 @@ describeEachBackend("reclaim email (CLI)", (backend) => {
   });
 
   it("a server that never answers DATA fails within the configured timeout: one line, exit 1", async () => {
-    const shared = await backend.shared();
+    const shared = await databases.next();
+    const { reportsDir } = databases;
     try {
-      const reportsDir = tempDir();
-      await withStoredReport(shared, reportsDir);
       const cwd = tempDir();
       await writeFile(
         path.join(cwd, "reclaim.config.json"),
@@ -125,12 +166,18 @@ describeEachBackend("reclaim email (CLI)", (backend) => {
 describe("reclaim email exit codes", () => {
   it("with nothing to send exits 1, as `reclaim report` with nothing to report", async () => {
     const cwd = tempDir();
-    const env = { RECLAIM_DATA_DIR: path.join(cwd, "data"), REPORT_TO: "admin@example.com" };
-    const report = await runCli(["report"], { cwd, env });
-    const email = await runCli(["email"], { cwd, env });
-    expect(report.code).toBe(1);
-    expect(email.code).toBe(report.code);
-    expect(email.stderr.trim()).toBe("reclaim: no report to send: run `reclaim report` first");
+    // The real server when there is one: an empty embedded database costs an initdb.
+    const shared = await testBackends().at(-1)!.shared();
+    try {
+      const env = { ...shared.env, REPORT_TO: "admin@example.com" };
+      const report = await runCli(["report"], { cwd, env });
+      const email = await runCli(["email"], { cwd, env });
+      expect(report.code).toBe(1);
+      expect(email.code).toBe(report.code);
+      expect(email.stderr.trim()).toBe("reclaim: no report to send: run `reclaim report` first");
+    } finally {
+      await shared.drop();
+    }
   });
 
   it("a bad address is a configuration error naming the variable or key, before any work", async () => {

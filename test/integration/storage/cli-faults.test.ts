@@ -2,7 +2,7 @@
  * Disk faults through the real CLI: each write path (reports, outbox, embedded data dir)
  * prints one line naming the folder and the variable to change, leaves no temporary file,
  * and exits 1; never a stack trace, an unhandled 'error' event or a silent exit 13.
- * A full disk is simulated in the child by full-disk.preload.ts (writes under a folder go
+ * A full disk is simulated in the child by full-disk.preload.mjs (writes under a folder go
  * to /dev/full: the kernel's own ENOSPC); a path through a regular file gives a real ENOTDIR.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -18,12 +18,11 @@ import { crawlSimulator } from "../../helpers/crawl.ts";
 import { testBackends, type SharedTestDatabase } from "../../helpers/database.ts";
 import { storeReport } from "../../helpers/email-fixture.ts";
 
-const PRELOAD = pathToFileURL(path.join(import.meta.dirname, "full-disk.preload.ts")).href;
-const TSX = import.meta.resolve("tsx");
+const PRELOAD = pathToFileURL(path.join(import.meta.dirname, "full-disk.preload.mjs")).href;
 const tempDir = () => mkdtempSync(path.join(tmpdir(), "reclaim-cli-faults-"));
 
 function fullDisk(folder: string): Record<string, string> {
-  return { RECLAIM_TEST_FULL_DISK: folder, NODE_OPTIONS: `--import ${TSX} --import ${PRELOAD}` };
+  return { RECLAIM_TEST_FULL_DISK: folder, NODE_OPTIONS: `--import ${PRELOAD}` };
 }
 
 /** Exit 1 and exactly one line on stderr (no stack trace), matching `line`. */
@@ -46,8 +45,9 @@ describe("storage faults through the CLI", () => {
   let shared: SharedTestDatabase;
   const cwd = tempDir();
   beforeAll(async () => {
-    // One embedded database with a succeeded crawl and a stored report, used by every test.
-    shared = await testBackends()[0]!.shared();
+    // One database with a succeeded crawl and a stored report, used by every test: the real
+    // server when there is one (each embedded open in a child costs seconds of WASM).
+    shared = await testBackends().at(-1)!.shared();
     const sim = await startSimulator({ orgs: [{ users: 30, seed: "cli-faults" }], timeScale: 60 });
     const database = await shared.open();
     try {
