@@ -13,6 +13,8 @@ export default tseslint.config(
       "bin/",
       "scripts/",
       "eslint.config.js",
+      // Plain-JS preloads for `node --import` in test child processes (no TS project).
+      "test/**/*.mjs",
     ],
   },
   js.configs.recommended,

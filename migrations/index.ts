@@ -10,6 +10,7 @@ import * as crawlUserChecks from "./2026-11-28T03-crawl-user-checks.ts";
 import * as userDirectRoles from "./2026-12-01T04-user-direct-roles.ts";
 import * as groupHistoryAndStats from "./2026-12-01T05-group-history-and-stats.ts";
 import * as oneRunningCrawl from "./2026-12-01T06-one-running-crawl.ts";
+import * as emailDeliveryClaims from "./2026-12-01T10-email-delivery-claims.ts";
 import * as scheduleLedger from "./2026-12-01T15-schedule-ledger.ts";
 import * as policy from "./2026-12-01T20-policy.ts";
 
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   "2026-12-01T04-user-direct-roles": userDirectRoles,
   "2026-12-01T05-group-history-and-stats": groupHistoryAndStats,
   "2026-12-01T06-one-running-crawl": oneRunningCrawl,
+  "2026-12-01T10-email-delivery-claims": emailDeliveryClaims,
   "2026-12-01T15-schedule-ledger": scheduleLedger,
   "2026-12-01T20-policy": policy,
 };

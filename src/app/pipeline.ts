@@ -5,7 +5,12 @@
  */
 import type { CrawlAllOptions, CrawlOutcome } from "../crawl/crawl-all.ts";
 import { crawlConfiguredOrgs } from "../crawl/crawl-all.ts";
-import { audiencesOf, sendWeeklyEmail, type DeliveryOutcome } from "../email/send-weekly.ts";
+import {
+  audiencesOf,
+  sendWeeklyEmail,
+  type DeliveryOutcome,
+  type SendWeeklyDeps,
+} from "../email/send-weekly.ts";
 import {
   buildReports,
   type BuiltReport,
@@ -52,7 +57,7 @@ export async function runPipeline(
   }
   const plans = options.policy ? await planReported(runtime, reports, options.policy) : undefined;
   const withPlans = plans ? { plans } : {};
-  if (audiencesOf(runtime).length === 0) {
+  if (audiencesOf(runtime.config.email).length === 0) {
     return {
       crawls,
       reports,
@@ -63,7 +68,13 @@ export async function runPipeline(
   }
   const deliveries: DeliveryOutcome[] = [];
   for (const report of reports) {
-    deliveries.push(...(await sendWeeklyEmail(runtime, { orgId: report.orgId })));
+    const signal = options.crawl?.signal;
+    deliveries.push(
+      ...(await sendWeeklyEmail(emailDeps(runtime), {
+        orgId: report.orgId,
+        ...(signal ? { signal } : {}),
+      })),
+    );
   }
   return { crawls, reports, deliveries, ...withPlans };
 }
@@ -88,4 +99,17 @@ async function planReported(
     );
   }
   return out;
+}
+
+/** The narrow deps of the email use-case, from the runtime. */
+export function emailDeps(runtime: Runtime): SendWeeklyDeps {
+  return {
+    db: runtime.database.db,
+    email: runtime.config.email,
+    smtpUrl: runtime.config.smtpUrl,
+    reportsDir: runtime.config.reportsDir,
+    clock: runtime.clock,
+    log: runtime.log,
+    timeZone: runtime.config.report.timezone,
+  };
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { crawlSectionSchema, type CrawlConfig } from "./sections/crawl.ts";
+import { formatMailbox, parseMailboxList, uniqueByAddress } from "../email/address.ts";
 import { emailAddress, emailSectionSchema, type EmailConfig } from "./sections/email.ts";
 import { reportSectionSchema, type ReportConfig } from "./sections/report.ts";
 import { policySectionSchema, type PolicyConfig } from "./sections/policy.ts";
@@ -125,14 +126,9 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
   const fileResult = fileSchema.safeParse(file ?? {});
   if (!fileResult.success) problems.push(...formatIssues(fileResult.error, "config file: "));
 
-  const reportTo = (cleanEnv.REPORT_TO ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const address of reportTo) {
-    if (!emailAddress.safeParse(address).success)
-      problems.push(`REPORT_TO: "${address}" is not an email address`);
-  }
+  const reportToList = parseMailboxList(cleanEnv.REPORT_TO ?? "");
+  problems.push(...reportToList.problems.map((p) => `REPORT_TO: ${p}`));
+  const reportTo = reportToList.mailboxes.map(formatMailbox);
 
   const strategy = flags.strategy;
   if (strategy !== undefined && !["auto", "bulk", "per-user"].includes(strategy))
@@ -177,7 +173,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, cwd = process.cwd(
     report: f.report,
     email: {
       ...f.email,
-      to: [...new Set([...reportTo, ...f.email.to])],
+      to: uniqueByAddress([...reportTo, ...f.email.to]),
       from: e.REPORT_FROM ?? f.email.from,
     },
     crawl: {

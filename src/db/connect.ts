@@ -3,12 +3,13 @@
  * Both backends run the same migrations and queries and return the same JS types (see
  * schema.ts for the conventions, normalised here and nowhere else).
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { describeDatabaseUrl } from "../config/redact.ts";
+import { asStorageError, storageCode } from "../shared/storage.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { PGliteDialect } from "./pglite-dialect.ts";
 import type { Database } from "./schema.ts";
@@ -91,11 +92,19 @@ async function openPostgres(url: string, max: number): Promise<ReclaimDatabase> 
 async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
   const inMemory = dataDir.startsWith("memory://");
   const location = inMemory ? "embedded PGlite (in memory)" : `embedded PGlite in ${dataDir}`;
+  const storage = {
+    what: "the embedded database",
+    folder: dataDir,
+    setting: "RECLAIM_DATA_DIR (or --data-dir)",
+  };
+  // A folder made here and left half-initialised would fail every later open: removed on failure.
+  let created: string | undefined;
   let lock: DataDirLock | undefined;
   if (!inMemory) {
     try {
-      await mkdir(path.resolve(dataDir), { recursive: true });
+      created = await mkdir(path.resolve(dataDir), { recursive: true });
     } catch (error) {
+      if (storageCode(error)) throw asStorageError(error, storage);
       throw new DatabaseConnectionError(
         `cannot create the data dir ${dataDir} (RECLAIM_DATA_DIR or --data-dir): ${describeCause(error)}`,
       );
@@ -125,6 +134,8 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
     };
   } catch (error) {
     await lock?.release();
+    if (created) await rm(created, { recursive: true, force: true }).catch(() => undefined);
+    if (storageCode(error)) throw asStorageError(error, storage);
     throw new DatabaseConnectionError(`cannot open ${location}: ${describeCause(error)}`);
   }
 }

@@ -10,9 +10,11 @@ import type { PolicyConfig } from "../config/sections/policy.ts";
 import { claimDelivery, markFailed, markSent } from "../db/repositories/deliveries.repository.ts";
 import type { Database } from "../db/schema.ts";
 import type { PolicyActionRow } from "../db/tables/policy.ts";
+import { currentOwner, DEFAULT_LEASE_MS, mayTakeOver } from "../email/delivery-claim.ts";
 import type { MailTransport } from "../email/transport.ts";
 import type { WeeklyMessage } from "../email/weekly-message.ts";
 import type { Clock } from "../shared/clock.ts";
+import { errorMessage } from "../shared/errors.ts";
 import { parse } from "./model.ts";
 
 export const WARNING_AUDIENCE = "policy-warning";
@@ -121,11 +123,14 @@ export async function sendWarnings(
       audience: WARNING_AUDIENCE,
       recipient,
     };
+    const owner = currentOwner();
+    const at = deps.clock.now();
     const claim = await claimDelivery(deps.db, key, {
       reportId: null,
-      at: deps.clock.now(),
-      force: false,
-      staleAfterMs: 15 * 60_000,
+      at,
+      owner,
+      mayTakeOver: (row) =>
+        mayTakeOver(row, { me: owner, at, leaseMs: DEFAULT_LEASE_MS, force: false }),
     });
     if (!claim.claimed) {
       out.push({ accountId, recipient, status: "skipped", detail: "already warned for this plan" });
@@ -137,11 +142,24 @@ export async function sendWarnings(
       to: recipient,
       actions,
     });
-    const result = await deps.transport.send(message, `${key.period}-${input.orgId}-${recipient}`);
-    const at = deps.clock.now();
+    let result;
+    try {
+      result = await deps.transport.send(message, `${key.period}-${input.orgId}-${recipient}`);
+    } catch (error) {
+      // Recorded as a failure (the next approval retries it), never left `sending`.
+      await markFailed(deps.db, claim.delivery.delivery_id, {
+        at: deps.clock.now(),
+        attempts: 1,
+        transport: deps.transport.kind,
+        error: errorMessage(error),
+        token: owner.token,
+      }).catch(() => undefined);
+      throw error;
+    }
+    const done = deps.clock.now();
     if (result.ok) {
       await markSent(deps.db, claim.delivery.delivery_id, {
-        at,
+        at: done,
         attempts: result.attempts,
         transport: deps.transport.kind,
         messageId: result.messageId,
@@ -155,10 +173,11 @@ export async function sendWarnings(
     } else {
       const error = result.error ?? "unknown error";
       await markFailed(deps.db, claim.delivery.delivery_id, {
-        at,
+        at: done,
         attempts: result.attempts,
         transport: deps.transport.kind,
         error,
+        token: owner.token,
       });
       out.push({ accountId, recipient, status: "failed", detail: error });
     }

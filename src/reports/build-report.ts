@@ -25,6 +25,7 @@ import {
 import type { ReportConfig } from "../config/sections/report.ts";
 import { activityWindow } from "../rules/index.ts";
 import { etaTracker } from "../shared/eta.ts";
+import { asStorageError, tempPathFor, type StorageContext } from "../shared/storage.ts";
 import { buildSummary, isoWeek } from "./build-summary.ts";
 import { orgSlugs, reportBaseName } from "./file-names.ts";
 import { addRealizedSavings } from "./realized.ts";
@@ -67,6 +68,23 @@ export class NoSucceededCrawlError extends Error {
   override name = "NoSucceededCrawlError";
 }
 
+/** What a disk fault while writing reports names: the folder, and the setting that chose it. */
+function reportStorage(outDir: string, options: BuildReportsOptions): StorageContext {
+  return {
+    what: "the report",
+    folder: outDir,
+    setting: options.outDir === undefined ? "RECLAIM_REPORTS_DIR (or --reports-dir)" : "--out",
+  };
+}
+
+async function makeReportsDir(outDir: string, options: BuildReportsOptions): Promise<void> {
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw asStorageError(error, reportStorage(outDir, options));
+  }
+}
+
 /** The state a report of `run` reads: the org as of that run, with the config's rules. */
 export function reportWindow(run: SucceededRun, config: ReportConfig): ReportWindow {
   return { ...activityWindow(run.finishedAt, config), orgId: run.orgId, runId: run.runId };
@@ -101,7 +119,7 @@ export async function buildReports(
         `${why}: a report is only built from a succeeded crawl (\`reclaim report\` without --run uses the latest)`,
       );
     }
-    await mkdir(outDir, { recursive: true });
+    await makeReportsDir(outDir, options);
     const slugs = orgSlugs(await latestSucceededRuns(db));
     return [await buildOne(runtime, run, outDir, options, slugs, true)];
   }
@@ -112,7 +130,7 @@ export async function buildReports(
       `no succeeded crawl${which} to build a report from: run \`reclaim crawl\` first`,
     );
   }
-  await mkdir(outDir, { recursive: true });
+  await makeReportsDir(outDir, options);
   const slugs = orgSlugs(options.orgId === undefined ? runs : await latestSucceededRuns(db));
   const built: BuiltReport[] = [];
   for (const run of runs) built.push(await buildOne(runtime, run, outDir, options, slugs));
@@ -161,7 +179,11 @@ async function buildOne(
   // Files are written under a temporary name and renamed when complete, and the report is
   // recorded only then: a run killed midway leaves no half-written workbook for the email step.
   const reportId = fromHistory ? null : await reserveReportId(db);
-  const partial = (file: string) => `${file}.partial`;
+  // Unique per build: two processes writing the same report never share a temporary file.
+  const partials = new Map(
+    [workbookPath, csvPath, financePath].map((f) => [f, tempPathFor(f, "partial")]),
+  );
+  const partial = (file: string) => partials.get(file)!;
   try {
     // The policy's exclusion lists protect in the report too: its suggested action and the
     // policy plan never disagree about who is left alone.
@@ -218,7 +240,7 @@ async function buildOne(
     for (const file of [csvPath, financePath, workbookPath]) {
       await rm(partial(file), { force: true });
     }
-    throw error;
+    throw asStorageError(error, reportStorage(outDir, options));
   }
   if (reportId !== null) {
     await insertReportRun(db, {

@@ -7,6 +7,7 @@
  * the per-person sheet: the finance copy, which names nobody.
  */
 import ExcelJS from "exceljs";
+import { openGuarded } from "../shared/storage.ts";
 import type { ReportConfig } from "../config/sections/report.ts";
 import { drawDormantChart, type DormantChart } from "./chart.ts";
 import { dateTimeText } from "./formats.ts";
@@ -54,8 +55,12 @@ export interface WorkbookResult {
 export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResult> {
   const { summary, config } = input;
   const timeZone = config.timezone;
+  // Our own stream, not exceljs's `filename`: exceljs listens for its stream's errors only
+  // while committing, so a full or read-only disk would be an unhandled 'error' event, and a
+  // commit after the stream failed would wait forever.
+  const out = openGuarded(input.workbookPath);
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-    filename: input.workbookPath,
+    stream: out.stream,
     useStyles: true,
     useSharedStrings: false,
   });
@@ -71,13 +76,20 @@ export async function writeWorkbook(input: WorkbookInput): Promise<WorkbookResul
     reportId: input.reportId,
   };
   const chart = chartFor(summary, timeZone);
-  const placement = writeSummarySheet(ctx, chart);
-  const count = input.dormant ? await writeDormantSheet(ctx, input.dormant) : 0;
-  const layout = writeProductsSheet(ctx);
-  writeFinanceSheet(ctx, layout);
-  writeTrendSheet(ctx);
-  writeAboutSheet(ctx);
-  await wb.commit();
+  let placement: ReturnType<typeof writeSummarySheet>;
+  let count: number;
+  try {
+    placement = writeSummarySheet(ctx, chart);
+    count = input.dormant ? await writeDormantSheet(ctx, input.dormant, out.check) : 0;
+    const layout = writeProductsSheet(ctx);
+    writeFinanceSheet(ctx, layout);
+    writeTrendSheet(ctx);
+    writeAboutSheet(ctx);
+    await Promise.race([wb.commit(), out.failed]);
+  } catch (error) {
+    out.stream.destroy();
+    throw error;
+  }
   await addImageToXlsx(input.workbookPath, 1, chart.png, { col: 0, ...placement });
   return { dormantRows: count };
 }

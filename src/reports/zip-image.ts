@@ -18,6 +18,8 @@ import {
   ZipReader,
   ZipWriter,
 } from "@zip.js/zip.js";
+import { tempPathFor } from "../shared/storage.ts";
+
 export interface ImageAnchor {
   /** 0-based column and row of the top-left corner. */
   col: number;
@@ -60,7 +62,7 @@ export async function addImageToXlsx(
   const sheetPath = `xl/worksheets/sheet${sheetIndex}.xml`;
   const relsPath = `xl/worksheets/_rels/sheet${sheetIndex}.xml.rels`;
   const typesPath = "[Content_Types].xml";
-  const tmp = `${file}.tmp`;
+  const tmp = tempPathFor(file); // unique: two processes never share one
   const source = await openAsBlob(file);
   const reader = new ZipReader(new BlobReader(source), ZIP_OPTIONS);
   let out: ReturnType<typeof createWriteStream> | undefined;
@@ -80,7 +82,7 @@ export async function addImageToXlsx(
       [relsPath, withDrawingRel((await text(relsPath)) ?? EMPTY_RELS)],
       [typesPath, withDrawingTypes(types)],
     ]);
-    out = createWriteStream(tmp);
+    out = createWriteStream(tmp, { flags: "wx" });
     const writer = new ZipWriter(Writable.toWeb(out), ZIP_OPTIONS);
     await writer.appendZip(new BlobReader(source), {
       filter: (entry) => !replaced.has(name(entry.filename)),

@@ -8,6 +8,7 @@ import type { OrgClient } from "../app/org-clients.ts";
 import type { Runtime } from "../app/runtime.ts";
 import type { ScheduleJobName } from "../config/sections/schedule.ts";
 import { crawlOneOrg } from "../crawl/crawl-all.ts";
+import { emailDeps } from "../app/pipeline.ts";
 import { audiencesOf, sendWeeklyEmail } from "../email/send-weekly.ts";
 import { buildReports } from "../reports/build-report.ts";
 import { errorMessage } from "../shared/errors.ts";
@@ -79,11 +80,11 @@ async function reportJob(runtime: Runtime, ctx: JobContext): Promise<JobResult> 
     dormantUsers: report.summary.totals.dormantUsers,
   };
   ctx.signal.throwIfAborted();
-  if (audiencesOf(runtime).length === 0) {
+  if (audiencesOf(runtime.config.email).length === 0) {
     summary.emailSkipped = "no recipients configured (REPORT_TO or email.to in the config file)";
     return { status: "succeeded", summary };
   }
-  const deliveries = await sendWeeklyEmail(runtime, { orgId });
+  const deliveries = await sendWeeklyEmail(emailDeps(runtime), { orgId, signal: ctx.signal });
   const byStatus: Record<string, number> = {};
   for (const d of deliveries) byStatus[d.status] = (byStatus[d.status] ?? 0) + 1;
   summary.deliveries = byStatus;

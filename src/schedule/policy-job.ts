@@ -14,7 +14,11 @@ import type { JobContext, JobResult } from "./scheduler.ts";
 export async function runPolicyJob(runtime: Runtime, ctx: JobContext): Promise<JobResult> {
   const { config } = runtime;
   const orgId = await ctx.org.orgId(ctx.signal);
-  const transport = createMailTransport(config.smtpUrl, path.join(config.reportsDir, "outbox"));
+  const transport = createMailTransport({
+    smtpUrl: config.smtpUrl,
+    smtp: config.email.smtp,
+    outboxDir: path.join(config.reportsDir, "outbox"),
+  });
   try {
     const r = await runPolicyStep(
       {

@@ -3,10 +3,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
-import type { Runtime } from "../../src/app/runtime.ts";
 import { loadConfig } from "../../src/config/config.ts";
+import type { EmailConfig } from "../../src/config/sections/email.ts";
 import type { ReclaimDatabase } from "../../src/db/connect.ts";
 import { json } from "../../src/db/json.ts";
+import type { SendWeeklyDeps } from "../../src/email/send-weekly.ts";
 import type { ReportSummary } from "../../src/reports/summary.ts";
 import { fixedClock } from "../../src/shared/clock.ts";
 import { silentLogger } from "../../src/shared/log.ts";
@@ -138,20 +139,20 @@ export async function storeReport(
   return { reportId: report.report_id, workbookPath };
 }
 
-export async function emailRuntime(
+/** The email use-case's deps around a test database, with a fresh reports folder. */
+export async function emailDepsFor(
   database: ReclaimDatabase,
   env: Record<string, string>,
-  emailOverrides: Partial<Runtime["config"]["email"]> = {},
-): Promise<Runtime & { reportsDir: string }> {
+  emailOverrides: Partial<EmailConfig> = {},
+): Promise<SendWeeklyDeps> {
   const reportsDir = await mkdtemp(path.join(tmpdir(), "reclaim-email-"));
   const config = loadConfig({ RECLAIM_REPORTS_DIR: reportsDir, ...env }, {}, "/nonexistent");
-  config.email = { ...config.email, ...emailOverrides };
   return {
-    config,
-    database,
+    db: database.db,
+    email: { ...config.email, ...emailOverrides },
+    smtpUrl: config.smtpUrl,
+    reportsDir,
     clock: fixedClock(FIXTURE_NOW),
     log: silentLogger,
-    close: () => Promise.resolve(),
-    reportsDir,
   };
 }

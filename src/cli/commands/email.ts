@@ -1,7 +1,14 @@
 import { Command } from "commander";
 import { withRuntime } from "../../app/runtime.ts";
-import { EmailSetupError, sendWeeklyEmail, type DeliveryOutcome } from "../../email/send-weekly.ts";
-import { configFor, EXIT_FAILURE, UsageError } from "../context.ts";
+import { emailDeps } from "../../app/pipeline.ts";
+import {
+  checkEmailSetup,
+  deliveryFailed,
+  EmailSetupError,
+  sendWeeklyEmail,
+  type DeliveryOutcome,
+} from "../../email/send-weekly.ts";
+import { configFor, EXIT_FAILURE, untilInterrupted, UsageError } from "../context.ts";
 
 export function emailCommand(): Command {
   return new Command("email")
@@ -12,27 +19,34 @@ export function emailCommand(): Command {
     .addHelpText(
       "after",
       `
-Recipients come from REPORT_TO (admins) and the config file (email.to, email.financeTo).
-Each recipient gets each week's report once: reruns and retries are suppressed by a
-delivery ledger in the database. Transient SMTP failures are retried; a permanent refusal
-is recorded with the server's reply and the command exits non-zero.`,
+Recipients come from REPORT_TO (admins) and the config file (email.to, email.financeTo);
+"Jane Doe <jane@example.com>" forms are accepted. Each recipient gets each week's report
+once: reruns and retries are suppressed by a delivery ledger in the database. Transient
+SMTP failures are retried; a permanent refusal, a timeout or a TLS problem is recorded
+with the reason and retried by the next run. Exits 1 when a delivery failed, when another
+running process is sending one right now (this run did not), or when there is no report
+yet; exits 2 for configuration problems.`,
     )
     .action(async (opts: { dryRun?: boolean; force?: boolean; org?: string }, command: Command) => {
       const config = configFor(command);
-      const outcomes = await withRuntime(config, async (runtime) => {
-        try {
-          return await sendWeeklyEmail(runtime, {
+      try {
+        checkEmailSetup(config.email);
+      } catch (error) {
+        if (error instanceof EmailSetupError) throw new UsageError(error.message);
+        throw error;
+      }
+      const outcomes = await withRuntime(config, (runtime) =>
+        untilInterrupted((signal) =>
+          sendWeeklyEmail(emailDeps(runtime), {
             dryRun: opts.dryRun ?? false,
             force: opts.force ?? false,
+            signal,
             ...(opts.org ? { orgId: opts.org } : {}),
-          });
-        } catch (error) {
-          if (error instanceof EmailSetupError) throw new UsageError(error.message);
-          throw error;
-        }
-      });
+          }),
+        ),
+      );
       for (const o of outcomes) console.log(describeDelivery(o));
-      if (outcomes.some((o) => o.status === "failed")) process.exitCode = EXIT_FAILURE;
+      if (outcomes.some(deliveryFailed)) process.exitCode = EXIT_FAILURE;
     });
 }
 
@@ -45,6 +59,8 @@ export function describeDelivery(o: DeliveryOutcome): string {
       return `email for ${who} sent (${o.messageId ?? "no message id"})`;
     case "skipped":
       return `email for ${who} skipped: ${o.detail ?? ""}${o.path ? ` (${o.path})` : ""}`;
+    case "busy":
+      return `email for ${who} NOT SENT: ${o.detail ?? ""}`;
     case "dry-run":
       return `dry run: ${who}: ${o.detail ?? ""}`;
     case "failed":

@@ -181,10 +181,11 @@ only after that date, and users active in the meantime are dropped from it.`,
     .action(async (planId: number, opts: { by?: string }, command: Command) => {
       const config = configFor(command);
       const approval = await withRuntime(config, async (runtime) => {
-        const transport = createMailTransport(
-          config.smtpUrl,
-          path.join(config.reportsDir, "outbox"),
-        );
+        const transport = createMailTransport({
+          smtpUrl: config.smtpUrl,
+          smtp: config.email.smtp,
+          outboxDir: path.join(config.reportsDir, "outbox"),
+        });
         try {
           return await approvePlan(
             { db: runtime.database.db, clock: runtime.clock, log: runtime.log, transport },

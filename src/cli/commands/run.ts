@@ -6,6 +6,7 @@ import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
 import { createLogger } from "../../shared/log.ts";
 import { progressPrinter } from "../progress.ts";
 import { describeCrawl } from "./crawl.ts";
+import { deliveryFailed } from "../../email/send-weekly.ts";
 import { describeDelivery } from "./email.ts";
 
 export function runCommand(): Command {
@@ -58,7 +59,6 @@ export function printPipeline(result: PipelineResult): void {
 
 export function pipelineSucceeded(result: PipelineResult): boolean {
   return (
-    result.crawls.every((c) => c.status === "succeeded") &&
-    result.deliveries.every((d) => d.status !== "failed")
+    result.crawls.every((c) => c.status === "succeeded") && !result.deliveries.some(deliveryFailed)
   );
 }

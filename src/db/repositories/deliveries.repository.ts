@@ -1,7 +1,7 @@
 /**
  * The email delivery ledger. `claimDelivery` is the only way to get permission to send: it
- * succeeds for exactly one caller per (org, period, audience, recipient) unless the previous
- * attempt failed, was abandoned mid-send, or the caller forces a resend.
+ * succeeds for exactly one caller per (org, period, audience, recipient) at a time; an existing
+ * row is taken over only when the caller's rule allows it (see src/email/delivery-claim.ts).
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../schema.ts";
@@ -17,67 +17,121 @@ export interface DeliveryKey {
 }
 
 export type Claim =
-  { claimed: true; delivery: EmailDelivery } | { claimed: false; delivery: EmailDelivery };
+  | {
+      claimed: true;
+      delivery: EmailDelivery;
+      /** The row as it was, when taken over. */ previous?: EmailDelivery;
+    }
+  | { claimed: false; delivery: EmailDelivery };
+
+/** Who is sending: the host and pid namespace a pid belongs to, the pid, and a fresh token. */
+export interface ClaimOwner {
+  host: string;
+  pidNs: string | null;
+  pid: number;
+  /** Unique to this claim; takeovers and updates compare it (compare-and-swap). */
+  token: string;
+}
+
+export interface ClaimRequest {
+  reportId: number | null;
+  at: Date;
+  owner: ClaimOwner;
+  /**
+   * Whether an existing row may be claimed: the use-case's rule (a failed attempt, a forced
+   * resend, a sender that is gone). Called with the row as read; the takeover then succeeds
+   * only if nobody changed the row in between.
+   */
+  mayTakeOver: (existing: EmailDelivery) => boolean;
+}
 
 /**
- * Claims the right to send. Returns `claimed: false` (with the existing row) when the report
- * was already sent, or another process is sending it right now.
- * @param staleAfterMs a `sending` row older than this is taken over (its sender died)
+ * Claims the right to send: inserts a `sending` row, or takes over an existing one the rule
+ * allows, atomically (two callers never both get the claim). Returns `claimed: false` with
+ * the existing row when the rule says no (already sent, or a live sender holds it).
  */
 export async function claimDelivery(
   db: Db,
   key: DeliveryKey,
-  options: { reportId: number | null; at: Date; force: boolean; staleAfterMs: number },
+  request: ClaimRequest,
 ): Promise<Claim> {
-  const inserted = await db
-    .insertInto("email_deliveries")
-    .values({
-      org_id: key.orgId,
-      period: key.period,
-      audience: key.audience,
-      recipient: key.recipient,
-      report_id: options.reportId,
-      status: "sending",
-      claimed_at: options.at,
-      updated_at: options.at,
-    })
-    .onConflict((oc) => oc.columns(["org_id", "period", "audience", "recipient"]).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (inserted) return { claimed: true, delivery: inserted };
+  const { at, owner } = request;
+  const claim = {
+    status: "sending",
+    claimed_at: at,
+    updated_at: at,
+    heartbeat_at: at,
+    report_id: request.reportId,
+    claim_host: owner.host,
+    claim_pid_ns: owner.pidNs,
+    claim_pid: owner.pid,
+    claim_token: owner.token,
+  } as const;
+  // Every claim writes a new token and a claim's status only moves forward, so (status, token)
+  // names one state of the row: a takeover that matches both is a compare-and-swap. A lost swap
+  // means another caller changed the row: read it again and decide again.
+  for (let round = 0; round < 5; round++) {
+    const inserted = await db
+      .insertInto("email_deliveries")
+      .values({
+        org_id: key.orgId,
+        period: key.period,
+        audience: key.audience,
+        recipient: key.recipient,
+        ...claim,
+      })
+      .onConflict((oc) => oc.columns(["org_id", "period", "audience", "recipient"]).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { claimed: true, delivery: inserted };
 
-  const staleBefore = new Date(options.at.getTime() - options.staleAfterMs);
-  const taken = await db
+    const existing = await db
+      .selectFrom("email_deliveries")
+      .selectAll()
+      .where("org_id", "=", key.orgId)
+      .where("period", "=", key.period)
+      .where("audience", "=", key.audience)
+      .where("recipient", "=", key.recipient)
+      .executeTakeFirst();
+    if (!existing) continue; // deleted in between: insert again
+    if (!request.mayTakeOver(existing)) return { claimed: false, delivery: existing };
+    const taken = await db
+      .updateTable("email_deliveries")
+      .set(claim)
+      .where("delivery_id", "=", existing.delivery_id)
+      .where("status", "=", existing.status)
+      .where((eb) =>
+        existing.claim_token === null
+          ? eb("claim_token", "is", null)
+          : eb("claim_token", "=", existing.claim_token),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (taken) return { claimed: true, delivery: taken, previous: existing };
+  }
+  throw new Error(
+    `could not claim the email delivery to ${key.recipient} (${key.orgId}, ${key.period}): the ledger row kept changing`,
+  );
+}
+
+/**
+ * Renews a claim's heartbeat while its message is being sent.
+ * @returns false when the claim is no longer this sender's (it was taken over or finished)
+ */
+export async function renewClaim(
+  db: Db,
+  deliveryId: number,
+  token: string,
+  at: Date,
+): Promise<boolean> {
+  const renewed = await db
     .updateTable("email_deliveries")
-    .set({
-      status: "sending",
-      claimed_at: options.at,
-      updated_at: options.at,
-      report_id: options.reportId,
-    })
-    .where("org_id", "=", key.orgId)
-    .where("period", "=", key.period)
-    .where("audience", "=", key.audience)
-    .where("recipient", "=", key.recipient)
-    .where((eb) =>
-      eb.or([
-        eb("status", "=", "failed"),
-        eb.and([eb("status", "=", "sending"), eb("claimed_at", "<", staleBefore)]),
-        ...(options.force ? [eb("status", "=", "sent")] : []),
-      ]),
-    )
-    .returningAll()
+    .set({ heartbeat_at: at })
+    .where("delivery_id", "=", deliveryId)
+    .where("claim_token", "=", token)
+    .where("status", "=", "sending")
     .executeTakeFirst();
-  if (taken) return { claimed: true, delivery: taken };
-  const existing = await db
-    .selectFrom("email_deliveries")
-    .selectAll()
-    .where("org_id", "=", key.orgId)
-    .where("period", "=", key.period)
-    .where("audience", "=", key.audience)
-    .where("recipient", "=", key.recipient)
-    .executeTakeFirstOrThrow();
-  return { claimed: false, delivery: existing };
+  return Number(renewed.numUpdatedRows) > 0;
 }
 
 export async function markSent(
@@ -108,10 +162,11 @@ export async function markSent(
     .execute();
 }
 
+/** Records a failed attempt (retried by the next run), unless the claim was taken over meanwhile. */
 export async function markFailed(
   db: Db,
   deliveryId: number,
-  failed: { at: Date; attempts: number; transport: string; error: string },
+  failed: { at: Date; attempts: number; transport: string; error: string; token: string },
 ): Promise<void> {
   await db
     .updateTable("email_deliveries")
@@ -123,6 +178,7 @@ export async function markFailed(
       last_error: failed.error,
     }))
     .where("delivery_id", "=", deliveryId)
+    .where("claim_token", "=", failed.token)
     .execute();
 }
 

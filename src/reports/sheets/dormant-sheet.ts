@@ -6,8 +6,8 @@
  * sheet shows them in the org's time zone.
  */
 import { once } from "node:events";
-import { createWriteStream, type WriteStream } from "node:fs";
 import type ExcelJS from "exceljs";
+import { closeGuarded, openGuarded, type GuardedStream } from "../../shared/storage.ts";
 import { csvLine } from "../csv.ts";
 import { countText, wallClock } from "../formats.ts";
 import { columnPx, fitLegibly, layoutHeader, textWidth, type ColumnPlan } from "../sheet-layout.ts";
@@ -26,8 +26,9 @@ export interface DormantInput {
 type Style = SheetStyles["text"];
 type Value = ReturnType<typeof dormantCells>[number];
 
-async function write(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, "drain");
+async function write(out: GuardedStream, text: string): Promise<void> {
+  out.check();
+  if (!out.stream.write(text)) await Promise.race([once(out.stream, "drain"), out.failed]);
 }
 
 /** Widest cap per fixed column (Name, Email, Account ID, …), in width units. */
@@ -42,7 +43,15 @@ function valueWidth(v: Value, dateWidth: number): number {
 }
 
 /** One row per dormant user; returns how many were written. */
-export async function writeDormantSheet(ctx: SheetContext, input: DormantInput): Promise<number> {
+/**
+ * The Dormant accounts sheet and its CSV twin. `checkWorkbook` throws once the workbook's own
+ * file can no longer be written, so the database is not read on for nothing.
+ */
+export async function writeDormantSheet(
+  ctx: SheetContext,
+  input: DormantInput,
+  checkWorkbook: () => void = () => undefined,
+): Promise<number> {
   const { styles: st, timeZone } = ctx;
   const headers = dormantHeaders(input.columns);
   const n = input.columns.length;
@@ -87,7 +96,7 @@ export async function writeDormantSheet(ctx: SheetContext, input: DormantInput):
   addRow(ws, headers, st.header, heightPt);
   ws.autoFilter = `A1:${colLetter(headers.length)}1`;
 
-  const csv = createWriteStream(input.csvPath);
+  const csv = openGuarded(input.csvPath);
   const local = timeZone === "UTC" ? null : timeZone;
   let count = 0;
   const writeBatch = async (batch: readonly DormantRow[]) => {
@@ -107,13 +116,15 @@ export async function writeDormantSheet(ctx: SheetContext, input: DormantInput):
     await write(csv, csvLine(headers));
     if (!firstBatch.done) await writeBatch(firstBatch.value);
     for (;;) {
+      checkWorkbook(); // stop reading the database once the workbook cannot be written
       const next = await batches.next();
       if (next.done) break;
       await writeBatch(next.value);
     }
-  } finally {
-    csv.end();
-    await once(csv, "close");
+    await closeGuarded(csv);
+  } catch (error) {
+    csv.stream.destroy();
+    throw error;
   }
   ws.commit();
   return count;

@@ -16,7 +16,7 @@ import { fixedClock } from "../../../src/shared/clock.ts";
 import { silentLogger } from "../../../src/shared/log.ts";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.ts";
 import { describeEachBackend } from "../../helpers/database.ts";
-import { crawl, policyConfig, reportConfig, simClient, TIME_SCALE } from "./fixture.ts";
+import { crawl, policyConfig, reportConfig, simClient, TEST_SMTP, TIME_SCALE } from "./fixture.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -28,7 +28,11 @@ describeEachBackend("scheduled policy job", (backend) => {
   const t0 = new Date(Date.now() + 60_000);
 
   const job = (now: Date, policy: Record<string, unknown>) => {
-    const transport = createMailTransport(undefined, path.join(dir, "outbox"));
+    const transport = createMailTransport({
+      smtpUrl: undefined,
+      smtp: TEST_SMTP,
+      outboxDir: path.join(dir, "outbox"),
+    });
     return runPolicyJob(
       {
         db: database.db,

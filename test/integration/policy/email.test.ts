@@ -4,6 +4,7 @@ import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ReclaimDatabase } from "../../../src/db/connect.ts";
 import { sendWeeklyEmail } from "../../../src/email/send-weekly.ts";
+import { emailDeps } from "../../../src/app/pipeline.ts";
 import { buildPlan } from "../../../src/policy/plan/build-plan.ts";
 import { policyNextStep } from "../../../src/policy/next-step.ts";
 import { buildReports } from "../../../src/reports/build-report.ts";
@@ -53,7 +54,7 @@ describeEachBackend("weekly email: the policy's next step", (backend) => {
     expect(next!.command).toBe(`reclaim policy approve ${plan.planId}`);
 
     await buildReports(runtime);
-    const [delivery] = await sendWeeklyEmail(runtime, { orgId: sim.orgId });
+    const [delivery] = await sendWeeklyEmail(emailDeps(runtime), { orgId: sim.orgId });
     expect(delivery?.status).toBe("written");
     const mail = await simpleParser(await readFile(delivery!.path!));
     expect(mail.text).toContain(

@@ -1,3 +1,4 @@
+import { loadConfig } from "../../../src/config/config.ts";
 /** Shared setup for the policy tests: crawl a simulated org with a chosen clock, policy config. */
 import type { Kysely } from "kysely";
 import { createAtlassianClient, type AtlassianClient } from "../../../src/atlassian/index.ts";
@@ -103,3 +104,6 @@ export function parseCsv(text: string): Record<string, string>[] {
   const [header, ...body] = rows;
   return body.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i] ?? ""])));
 }
+
+/** The default SMTP settings, for transports built by hand in tests. */
+export const TEST_SMTP = loadConfig({}, {}, "/nonexistent").email.smtp;

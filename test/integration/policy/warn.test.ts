@@ -20,7 +20,7 @@ import { fixedClock } from "../../../src/shared/clock.ts";
 import { silentLogger } from "../../../src/shared/log.ts";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.ts";
 import { describeEachBackend } from "../../helpers/database.ts";
-import { crawl, policyConfig, reportConfig, simClient, TIME_SCALE } from "./fixture.ts";
+import { crawl, policyConfig, reportConfig, simClient, TEST_SMTP, TIME_SCALE } from "./fixture.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -60,7 +60,11 @@ describeEachBackend("policy warning period", (backend) => {
     );
     expect(plan.actions.length).toBeGreaterThan(2);
     const outbox = path.join(dir, "outbox");
-    const transport = createMailTransport(undefined, outbox);
+    const transport = createMailTransport({
+      smtpUrl: undefined,
+      smtp: TEST_SMTP,
+      outboxDir: outbox,
+    });
     const approval = await approvePlan(
       { db: database.db, clock, log: silentLogger, transport },
       { policy },

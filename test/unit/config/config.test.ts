@@ -86,7 +86,7 @@ describe("loadConfig", () => {
     const problems = problemsOf(() => loadConfig({}, {}, dir)).join("\n");
     expect(problems).toMatch(/report\.thresholdsDays: must be strictly ascending/);
     expect(problems).toMatch(/report\.billing/);
-    expect(problems).toMatch(/email\.to\.0: is not an email address/);
+    expect(problems).toMatch(/email\.to\.0: "x" is not an email address/);
     expect(problems).toMatch(/surprise/);
   });
 
