@@ -63,16 +63,17 @@ describe("storage faults through the CLI", () => {
     await shared?.drop();
   });
 
-  it("report: a reports folder under a regular file", async () => {
+  it("report: a reports folder under a regular file is a configuration error, found before any work", async () => {
     const reportsDir = underAFile();
     const result = await runCli(["report"], {
       cwd,
       env: { ...shared.env, RECLAIM_REPORTS_DIR: reportsDir },
     });
-    expectOneLine(
-      result,
-      new RegExp(`cannot write the report in ${reportsDir}: .*\\(ENOTDIR\\).*RECLAIM_REPORTS_DIR`),
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(
+      `RECLAIM_REPORTS_DIR (or --reports-dir) ${reportsDir} cannot be created: ${path.dirname(reportsDir)} is a file, not a folder`,
     );
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
   it("report: a full disk leaves no partial workbook, CSV or chart file", async () => {
