@@ -14,10 +14,12 @@ import {
   type DirectoryUser,
   type UserExpand,
 } from "../../atlassian/index.ts";
+import type { Kysely } from "kysely";
 import {
-  queueUserChecks,
+  queueChecksByPurpose,
   recordErrors,
   updateRun,
+  type CheckPurpose,
   type CrawlErrorInput,
 } from "../../db/repositories/crawl-runs.repository.ts";
 import {
@@ -27,10 +29,18 @@ import {
   upsertProducts,
 } from "../../db/repositories/org-data.repository.ts";
 import { etaTracker } from "../../shared/eta.ts";
-import type { CrawlContext } from "../context.ts";
+import { readAhead } from "../../shared/read-ahead.ts";
+import type { Database } from "../../db/schema.ts";
+import type { Checkpoint, CrawlContext } from "../context.ts";
 import type { ProductCatalog } from "../product-catalog.ts";
 import { userFromDirectory } from "../user-mapping.ts";
-import type { UserInput } from "../../db/repositories/org-data.repository.ts";
+import type { ProductInput, UserInput } from "../../db/repositories/org-data.repository.ts";
+
+/**
+ * Pages fetched while an earlier one is stored: enough to keep the API busy when a store
+ * takes longer than usual; at most this many are fetched again after a kill.
+ */
+export const PAGES_READ_AHEAD = 2;
 
 /** How often a walk restarts from the first page when the API rejects a cursor as stale. */
 const MAX_CURSOR_RESTARTS = 3;
@@ -101,7 +111,8 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
     ...(checkpoint.usersTotal !== undefined ? { expectedTotal: checkpoint.usersTotal } : {}),
     signal,
   });
-  for await (const page of pages) {
+  // Each page is stored while the next ones are fetched.
+  for await (const page of readAhead(pages, PAGES_READ_AHEAD)) {
     const at = ctx.clock.now();
     const users = page.items.map((u) => userFromDirectory(u, catalog));
     // per-user: everyone needs last-active-dates; auto: those the bulk call said nothing about.
@@ -124,17 +135,13 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
     checkpoint.usersCursor = page.nextCursor;
     checkpoint.usersPages += 1;
     checkpoint.usersDone = page.nextCursor === undefined;
-    const discovered = catalog.takeDiscovered();
-    await ctx.db.transaction().execute(async (trx) => {
-      if (discovered.length > 0) {
-        await upsertProducts(trx, orgId, ctx.runId, discovered);
-      }
-      await saveUserPage(trx, orgId, ctx.runId, at, users);
-      await queueUserChecks(trx, ctx.runId, "fill", needFill);
-      await queueUserChecks(trx, ctx.runId, "roles", needRoles);
-      await queueUserChecks(trx, ctx.runId, "groups", needGroups);
-      await recordErrors(trx, ctx.runId, rejected);
-      await updateRun(trx, ctx.runId, { checkpoint: { ...checkpoint }, heartbeatAt: at });
+    await storeUsersPage(ctx.db, orgId, ctx.runId, {
+      at,
+      users,
+      discovered: catalog.takeDiscovered(),
+      checks: { fill: needFill, roles: needRoles, groups: needGroups },
+      rejected,
+      checkpoint: { ...checkpoint },
     });
     done += users.length;
     progress();
@@ -144,4 +151,32 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
     checkpoint.usersDone = true;
     await updateRun(ctx.db, ctx.runId, { checkpoint: { ...checkpoint } });
   }
+}
+
+/** What one page of the users walk stores, in one transaction with the walk's checkpoint. */
+export interface UsersPageWrite {
+  at: Date;
+  users: UserInput[];
+  /** Products first seen on this page. */
+  discovered: ProductInput[];
+  /** Per-user reads the page showed are needed. */
+  checks: Partial<Record<CheckPurpose, string[]>>;
+  rejected: CrawlErrorInput[];
+  /** The walk's position after this page: committed with it, so a resume never loses a page. */
+  checkpoint: Checkpoint;
+}
+
+export async function storeUsersPage(
+  db: Kysely<Database>,
+  orgId: string,
+  runId: number,
+  page: UsersPageWrite,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (page.discovered.length > 0) await upsertProducts(trx, orgId, runId, page.discovered);
+    await saveUserPage(trx, orgId, runId, page.at, page.users);
+    await queueChecksByPurpose(trx, runId, page.checks);
+    await recordErrors(trx, runId, page.rejected);
+    await updateRun(trx, runId, { checkpoint: { ...page.checkpoint }, heartbeatAt: page.at });
+  });
 }

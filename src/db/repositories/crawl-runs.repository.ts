@@ -228,10 +228,26 @@ export async function queueUserChecks(
   purpose: CheckPurpose,
   accountIds: string[],
 ): Promise<void> {
-  if (accountIds.length === 0) return;
+  await queueChecksByPurpose(db, runId, { [purpose]: accountIds });
+}
+
+/** Queues several kinds of per-user work at once, in one statement (idempotent). */
+export async function queueChecksByPurpose(
+  db: Db,
+  runId: number,
+  byPurpose: Partial<Record<CheckPurpose, string[]>>,
+): Promise<void> {
+  const rows = Object.entries(byPurpose).flatMap(([purpose, accountIds]) =>
+    (accountIds ?? []).map((account_id) => ({
+      run_id: runId,
+      account_id,
+      purpose: purpose as CheckPurpose,
+    })),
+  );
+  if (rows.length === 0) return;
   await db
     .insertInto("crawl_user_checks")
-    .values(accountIds.map((account_id) => ({ run_id: runId, account_id, purpose })))
+    .values(rows)
     .onConflict((oc) => oc.doNothing())
     .execute();
 }

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Transaction } from "kysely";
 import { json } from "../json.ts";
-import type { Database, NewUserProduct } from "../schema.ts";
+import type { Database } from "../schema.ts";
 
 type Db = Kysely<Database>;
 
@@ -243,28 +243,13 @@ export async function saveUserPage(
     )
     .execute();
 
-  const withGroups = unique.filter((u) => u.groupIds !== undefined);
-  if (withGroups.length > 0) {
-    await trx
-      .deleteFrom("user_groups")
-      .where("org_id", "=", orgId)
-      .where(
-        "account_id",
-        "in",
-        withGroups.map((u) => u.accountId),
-      )
-      .execute();
-    const memberships = withGroups.flatMap((u) =>
-      [...new Set(u.groupIds)].map((groupId) => ({
-        org_id: orgId,
-        account_id: u.accountId,
-        group_id: groupId,
-      })),
-    );
-    for (const chunk of chunks(memberships, 2000)) {
-      await trx.insertInto("user_groups").values(chunk).execute();
-    }
-  }
+  await replaceGroupsOf(
+    trx,
+    orgId,
+    unique.flatMap((u) =>
+      u.groupIds === undefined ? [] : [{ accountId: u.accountId, groupIds: u.groupIds }],
+    ),
+  );
 
   const withActivity = unique.filter((u) => u.products !== undefined);
   await replaceActivity(
@@ -278,8 +263,11 @@ export async function saveUserPage(
 }
 
 /**
- * Replaces the activity of the given users with what was just read: upserts the new rows and
- * deletes the users' rows this run did not confirm.
+ * Replaces the activity of the given users with what was just read, changing only what
+ * differs: rows the read no longer confirms are deleted, new rows inserted, and a row is
+ * rewritten only when its activity (or its source) changed. An unchanged org costs reads,
+ * not writes. One statement however many users: `run_id`/`observed_at` say which run last
+ * changed a row and when.
  */
 export async function replaceActivity(
   trx: Transaction<Database>,
@@ -290,76 +278,66 @@ export async function replaceActivity(
   users: { accountId: string; products: ActivityInput[] }[],
 ): Promise<void> {
   if (users.length === 0) return;
-  const rows: NewUserProduct[] = users.flatMap((u) =>
+  const rows = users.flatMap((u) =>
     uniqueBy(u.products, (p) => `${p.productKey}\u0000${p.resourceId}`).map((p) => ({
-      org_id: orgId,
-      account_id: u.accountId,
-      product_key: p.productKey,
-      resource_id: p.resourceId,
-      last_active_at: p.lastActiveAt,
-      last_active_date: p.lastActiveDate,
-      source,
-      observed_at: at,
-      run_id: runId,
+      accountId: u.accountId,
+      ...p,
     })),
   );
-  for (const chunk of chunks(rows, 2000)) {
-    await trx
-      .insertInto("user_products")
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.columns(["org_id", "account_id", "product_key", "resource_id"]).doUpdateSet((eb) => ({
-          last_active_at: eb.ref("excluded.last_active_at"),
-          last_active_date: eb.ref("excluded.last_active_date"),
-          source: eb.ref("excluded.source"),
-          observed_at: eb.ref("excluded.observed_at"),
-          run_id: eb.ref("excluded.run_id"),
-        })),
-      )
-      .execute();
-  }
-  await trx
-    .deleteFrom("user_products")
-    .where("org_id", "=", orgId)
-    .where(
-      "account_id",
-      "in",
-      users.map((u) => u.accountId),
+  await sql`
+    with incoming (account_id, product_key, resource_id, last_active_at, last_active_date) as (
+      select a, k, r, t::timestamptz, d::date
+      from unnest(${rows.map((r) => r.accountId)}::text[], ${rows.map((r) => r.productKey)}::text[],
+                  ${rows.map((r) => r.resourceId)}::text[],
+                  ${rows.map((r) => r.lastActiveAt?.toISOString() ?? null)}::text[],
+                  ${rows.map((r) => r.lastActiveDate)}::text[]) as x (a, k, r, t, d)
+    ), gone as (
+      delete from user_products p
+      where p.org_id = ${orgId} and p.account_id = any(${users.map((u) => u.accountId)}::text[])
+        and not exists (select 1 from incoming i
+          where i.account_id = p.account_id and i.product_key = p.product_key
+            and i.resource_id = p.resource_id)
     )
-    .where("run_id", "<>", runId)
-    .execute();
+    insert into user_products as p
+      (org_id, account_id, product_key, resource_id, last_active_at, last_active_date,
+       source, observed_at, run_id)
+    select ${orgId}, account_id, product_key, resource_id, last_active_at, last_active_date,
+           ${source}, ${at}::timestamptz, ${runId}::bigint
+    from incoming
+    on conflict (org_id, account_id, product_key, resource_id) do update set
+      last_active_at = excluded.last_active_at, last_active_date = excluded.last_active_date,
+      source = excluded.source, observed_at = excluded.observed_at, run_id = excluded.run_id
+    where (p.last_active_at, p.last_active_date, p.source)
+      is distinct from (excluded.last_active_at, excluded.last_active_date, excluded.source)
+  `.execute(trx);
 }
 
-/** Replaces the group memberships of users whose groups were read one by one. */
+/**
+ * Replaces the group memberships of the given users with the ones just read, changing only
+ * what differs (memberships that ended are deleted, new ones inserted), in one statement.
+ */
 export async function replaceGroupsOf(
   trx: Transaction<Database>,
   orgId: string,
   users: { accountId: string; groupIds: string[] }[],
 ): Promise<void> {
   if (users.length === 0) return;
-  await trx
-    .deleteFrom("user_groups")
-    .where("org_id", "=", orgId)
-    .where(
-      "account_id",
-      "in",
-      users.map((u) => u.accountId),
-    )
-    .execute();
-  const rows = users.flatMap((u) =>
-    [...new Set(u.groupIds)].map((groupId) => ({
-      org_id: orgId,
-      account_id: u.accountId,
-      group_id: groupId,
-    })),
+  const pairs = users.flatMap((u) =>
+    [...new Set(u.groupIds)].map((g) => [u.accountId, g] as const),
   );
-  for (const chunk of chunks(rows, 2000)) {
-    await trx
-      .insertInto("user_groups")
-      .values(chunk)
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  await sql`
+    with incoming (account_id, group_id) as (
+      select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[])
+    ), gone as (
+      delete from user_groups ug
+      where ug.org_id = ${orgId} and ug.account_id = any(${users.map((u) => u.accountId)}::text[])
+        and not exists (select 1 from incoming i
+          where i.account_id = ug.account_id and i.group_id = ug.group_id)
+    )
+    insert into user_groups (org_id, account_id, group_id)
+    select ${orgId}, account_id, group_id from incoming
+    on conflict do nothing
+  `.execute(trx);
 }
 
 /**
