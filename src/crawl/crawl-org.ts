@@ -20,6 +20,7 @@ import {
 import type { Database } from "../db/schema.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { Logger } from "../shared/log.ts";
+import { sharedSignal } from "../shared/signals.ts";
 import type { Kysely } from "kysely";
 import type { Checkpoint, CrawlContext, CrawlProgress } from "./context.ts";
 import { crawlCatalog, loadCatalog } from "./phases/catalog.ts";
@@ -124,7 +125,7 @@ export async function crawlOrg(
 
   // The crawl stops when its caller says so, or when it loses its lease.
   const lease = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, lease.signal]) : lease.signal;
+  const signal = sharedSignal(options.signal, lease.signal);
   const stopLease = keepLease(deps, run.run_id, checkpoint.owner.token, leaseMs / 4, () =>
     lease.abort(
       new CrawlError(
@@ -286,7 +287,7 @@ async function withDatabaseRetry<T>(
     // has queued or in flight is cancelled before anything else happens (nothing more is
     // sent for a run that failed, and nothing keeps the process alive).
     const current = new AbortController();
-    ctx.signal = base ? AbortSignal.any([base, current.signal]) : current.signal;
+    ctx.signal = sharedSignal(base, current.signal);
     try {
       return await fn();
     } catch (error) {

@@ -16,6 +16,7 @@ import {
   type GroupInput,
 } from "../../db/repositories/org-data.repository.ts";
 import { etaTracker } from "../../shared/eta.ts";
+import { sharedSignal } from "../../shared/signals.ts";
 import type { CrawlContext } from "../context.ts";
 import { ProductCatalog } from "../product-catalog.ts";
 import { mapPool } from "../pool.ts";
@@ -67,7 +68,7 @@ export async function crawlCatalog(ctx: CrawlContext): Promise<ProductCatalog> {
   };
   progress();
   const stop = new AbortController();
-  const groupSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const groupSignal = sharedSignal(signal, stop.signal);
   const withGrants: GroupInput[] = await mapPool(
     groups,
     ctx.concurrency,
