@@ -4,6 +4,20 @@
  * printed above it rather than through it; nothing while running when stderr is not a TTY —
  * the summary line at the end says it all there. Crawls and report builds both report here.
  */
+import type { RequestEvent } from "../atlassian/client.ts";
+
+/**
+ * A request listener that puts the client's retries on the progress line, so a crawl that
+ * seems to stall says why ("acme: users-search HTTP 503, attempt 2 of 6 in 2s").
+ */
+export function retryNotices(
+  progress: ProgressPrinter,
+): (event: RequestEvent, org: string) => void {
+  return (event, org) => {
+    const text = describeRetry(event, org);
+    if (text !== undefined) progress.note(text);
+  };
+}
 
 /** What a long step reports; CrawlProgress and ReportProgress are both of this shape. */
 export interface ProgressUpdate {
@@ -21,7 +35,7 @@ export interface ProgressPrinter {
   update: (p: ProgressUpdate) => void;
   /** Prints a line (a log line, a notice) above the progress line, which is then redrawn. */
   writeLine: (line: string) => void;
-  /** A short notice shown on the progress line until the next update (e.g. a retry). */
+  /** A short notice shown on the progress line for a few seconds (e.g. a retry). */
   note: (text: string) => void;
   end: () => void;
 }
@@ -30,10 +44,12 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): Pr
   const tty = Boolean(stream.isTTY);
   const latest = new Map<string, ProgressUpdate>();
   let notice = "";
+  let noticeUntil = 0;
   let shown = false;
   let lastDraw = 0;
   const line = () =>
-    [...latest.values()].map(describe).join(" | ") + (notice ? ` — ${notice}` : "");
+    [...latest.values()].map(describe).join(" | ") +
+    (notice && Date.now() < noticeUntil ? ` — ${notice}` : "");
   const draw = (force: boolean) => {
     if (!tty) return;
     const now = Date.now();
@@ -47,7 +63,6 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): Pr
   return {
     update: (p) => {
       latest.set(p.orgId, p);
-      notice = "";
       draw(p.phase === "done");
     },
     writeLine: (text) => {
@@ -60,6 +75,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): Pr
     },
     note: (text) => {
       notice = text;
+      noticeUntil = Date.now() + NOTICE_MS;
       draw(true);
     },
     end: () => {
@@ -67,6 +83,27 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): Pr
       shown = false;
     },
   };
+}
+
+/** How long a notice stays on the progress line: long enough to read, short enough to be current. */
+const NOTICE_MS = 5_000;
+
+/**
+ * What the person watching should know about a request the client will try again, e.g.
+ * "acme: last-active-dates HTTP 503, attempt 2 of 6 in 2s"; undefined for any other event.
+ */
+export function describeRetry(event: RequestEvent, who?: string): string | undefined {
+  if (!event.retried) return undefined;
+  const what = event.rateLimited
+    ? "rate limited (429)"
+    : event.status !== undefined
+      ? `HTTP ${event.status}`
+      : "no answer (timeout or network)";
+  const wait =
+    event.retryInMs !== undefined
+      ? ` in ${formatDuration(Math.max(1, event.retryInMs / 1000))}`
+      : "";
+  return `${who ? `${who}: ` : ""}${event.endpoint} ${what}, attempt ${event.attempt + 1} of ${event.maxAttempts}${wait}`;
 }
 
 function describe(p: ProgressUpdate): string {

@@ -5,6 +5,7 @@
  * settled before this returns, so the caller can close the database safely.
  */
 import type { Kysely } from "kysely";
+import type { RequestEvent } from "../atlassian/client.ts";
 import { OrgClients, type ClientTuning, type OrgClient } from "../app/org-clients.ts";
 import type { Runtime } from "../app/runtime.ts";
 import type { CrawlConfig, CrawlStrategy } from "../config/sections/crawl.ts";
@@ -23,6 +24,8 @@ export interface CrawlAllOptions {
   restart?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: CrawlProgress) => void;
+  /** Every request attempt of an org's client (e.g. to show retries), with the org's ref. */
+  onRequest?: (event: RequestEvent, org: string) => void;
   /**
    * Client settings for this call only (tests and the demo scale the rate limits with the
    * simulator); builds clients for this call instead of using the process's.
@@ -102,6 +105,8 @@ export async function crawlOneOrg(
   const started = deps.clock.now().getTime();
   const meter = new RequestMeter();
   const stopMetering = org.observe(meter.record);
+  const onRequest = options.onRequest;
+  const stopWatching = onRequest ? org.observe((event) => onRequest(event, org.ref)) : undefined;
   let result: CrawlOrgResult;
   try {
     result = await crawlOrg(
@@ -138,6 +143,7 @@ export async function crawlOneOrg(
     return outcome;
   } finally {
     stopMetering();
+    stopWatching?.();
   }
   // One structured line per org (JSON when stderr is not a terminal) for logs and schedulers.
   const { orgId, runId, status, users, products, apiCalls, rateLimited, retries, durationMs } =

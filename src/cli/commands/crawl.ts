@@ -6,7 +6,7 @@ import { abandonUnfinished } from "../../crawl/run-claim.ts";
 import { crawlConfiguredOrgs, type CrawlOutcome } from "../../crawl/crawl-all.ts";
 import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
 import { createLogger } from "../../shared/log.ts";
-import { formatDuration, progressPrinter } from "../progress.ts";
+import { formatDuration, progressPrinter, retryNotices } from "../progress.ts";
 
 export function crawlCommand(): Command {
   return new Command("crawl")
@@ -79,6 +79,7 @@ key, its API down) does not stop the others; the exit code is 1 when any org fai
               return await untilInterrupted((signal) =>
                 crawlConfiguredOrgs(runtime, {
                   onProgress: progress.update,
+                  onRequest: retryNotices(progress),
                   signal,
                   ...(opts.strategy ? { strategy: opts.strategy as CrawlStrategy } : {}),
                   restart: opts.restart ?? false,

@@ -6,7 +6,7 @@ import { startSimulator } from "../../simulator/index.ts";
 import { preflight } from "../../config/preflight.ts";
 import { configFor, EXIT_FAILURE, parsePositiveInt, withCliName } from "../context.ts";
 import { createLogger } from "../../shared/log.ts";
-import { progressPrinter } from "../progress.ts";
+import { progressPrinter, retryNotices } from "../progress.ts";
 import { policySectionSchema } from "../../config/sections/policy.ts";
 import { describePlan } from "./policy.ts";
 import { pipelineSucceeded, printPipeline } from "./run.ts";
@@ -68,6 +68,7 @@ trend grow and the email ledger refuse to send the same week twice.`,
               return await runPipeline(runtime, {
                 crawl: {
                   onProgress: progress.update,
+                  onRequest: retryNotices(progress),
                   client: { defaultPerMinute: 1000 * TIME_SCALE },
                 },
                 report: { onProgress: progress.update },

@@ -4,7 +4,7 @@ import { runPipeline, type PipelineResult } from "../../app/pipeline.ts";
 import { preflight } from "../../config/preflight.ts";
 import { configFor, EXIT_FAILURE, untilInterrupted } from "../context.ts";
 import { createLogger } from "../../shared/log.ts";
-import { progressPrinter } from "../progress.ts";
+import { progressPrinter, retryNotices } from "../progress.ts";
 import { describeCrawl } from "./crawl.ts";
 import { deliveryFailed } from "../../email/send-weekly.ts";
 import { describeDelivery } from "./email.ts";
@@ -31,7 +31,7 @@ nothing is concluded from partial data. Exits non-zero when any step failed.`,
           try {
             return await untilInterrupted((signal) =>
               runPipeline(runtime, {
-                crawl: { onProgress: progress.update, signal },
+                crawl: { onProgress: progress.update, onRequest: retryNotices(progress), signal },
                 report: { onProgress: progress.update },
               }),
             );
