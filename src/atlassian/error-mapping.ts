@@ -183,6 +183,32 @@ function isScopedKeyRejection(ctx: MapContext): boolean {
   return /\bscope/i.test(text);
 }
 
+/** What a 404 means here, from the Atlassian error code (or its absence) and the request. */
+function notFoundAdvice(ctx: MapContext): string {
+  const code = ctx.body.code ?? "";
+  const atlassianCode = /^ADMIN-/.test(code);
+  // The org list always exists: a 404 there is some other server, or a wrong base URL.
+  if (/ \/admin\/v1\/orgs$/.test(ctx.request) || !atlassianCode) {
+    const org = / \/admin\/v1\/orgs\/[^/]+$/.test(ctx.request)
+      ? " If it is, check ATLASSIAN_ORG_ID (or the org's orgId in the config file)."
+      : "";
+    return (
+      "The answer carried no Atlassian error code: is ATLASSIAN_API_URL the Atlassian API " +
+      `(https://api.atlassian.com, no path)?${org}`
+    );
+  }
+  if (code === "ADMIN-404-2") {
+    return (
+      "The organization was not found with this key: check ATLASSIAN_ORG_ID (or the org's " +
+      "orgId in the config file), or leave it unset to use the org the key belongs to."
+    );
+  }
+  if (code === "ADMIN-404-8") return "No such user in this organization (it may have left).";
+  if (code === "ADMIN-404-10")
+    return "No such group in this organization (it may have been deleted).";
+  return "Not found: check the organization, directory, group and account ids.";
+}
+
 export interface MapContext {
   endpoint: EndpointClass;
   request: string;
@@ -214,8 +240,8 @@ export function errorFromResponse(ctx: MapContext): AtlassianApiError {
       : "";
     return new AuthError(
       `${head} The API key was rejected.${scope} Create an organization API key without scopes ` +
-        `(admin.atlassian.com → Settings → API keys) and send it as a Bearer token; site API tokens ` +
-        `do not work here (nor do OAuth tokens). Keys expire after at most one year: rotate it if it has expired.`,
+        `(admin.atlassian.com → Settings → API keys) and give it as ATLASSIAN_API_KEY (or the org's apiKeyEnv in the config file); site API tokens ` +
+        `(Basic auth on *.atlassian.net) and OAuth tokens do not work here. Keys expire after at most one year: rotate it if it has expired.`,
       init,
     );
   }
@@ -235,13 +261,7 @@ export function errorFromResponse(ctx: MapContext): AtlassianApiError {
       init,
     );
   }
-  if (status === 404) {
-    return new NotFoundError(
-      `${head} Not found: check the orgId, directoryId, groupId and accountId ` +
-        `(ADMIN-404-2 = organization, ADMIN-404-8 = user, ADMIN-404-10 = group).`,
-      init,
-    );
-  }
+  if (status === 404) return new NotFoundError(`${head} ${notFoundAdvice(ctx)}`, init);
   if (status === 409) {
     const reason = conflictReason(body);
     if (reason === "license-limit") {
