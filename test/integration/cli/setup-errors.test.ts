@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { startSimulator } from "../../../src/simulator/index.ts";
 import { runCli } from "../../helpers/cli.ts";
 
 const fresh = () => mkdtempSync(path.join(tmpdir(), "reclaim-setup-"));
@@ -97,5 +98,38 @@ describe("setup problems at the CLI", () => {
     const abandon = await runCli(["crawl", "--abandon"], { cwd });
     expect(abandon.code).toBe(0);
     expect(abandon.stdout).toContain("no unfinished crawl run to give up");
+  });
+
+  it("names ATLASSIAN_ORG_ID for an org the key does not see, ATLASSIAN_API_URL for a server that is not the Admin API", async () => {
+    const sim = await startSimulator({ orgs: [{ users: 5, seed: "setup-errors" }] });
+    try {
+      const env = { ATLASSIAN_API_KEY: sim.apiKey, ATLASSIAN_API_URL: sim.url };
+      const wrongOrg = await runCli(["crawl"], {
+        cwd: fresh(),
+        env: { ...env, ATLASSIAN_ORG_ID: "no-such-org" },
+      });
+      expect(wrongOrg.code).toBe(1);
+      expect(wrongOrg.stdout).toContain(
+        "crawl of no-such-org FAILED before it started: GET /admin/v1/orgs/no-such-org failed with HTTP 404",
+      );
+      expect(wrongOrg.stdout).toContain("check ATLASSIAN_ORG_ID");
+      const wrongUrl = await runCli(["crawl"], {
+        cwd: fresh(),
+        env: { ...env, ATLASSIAN_API_URL: `${sim.url}/not-the-api` },
+      });
+      expect(wrongUrl.code).toBe(1);
+      expect(wrongUrl.stdout).toMatch(
+        /GET \/admin\/v1\/orgs failed with HTTP 404.* is ATLASSIAN_API_URL the Atlassian API/,
+      );
+      const badKey = await runCli(["crawl"], {
+        cwd: fresh(),
+        env: { ...env, ATLASSIAN_API_KEY: "not-the-key-0123456789" },
+      });
+      expect(badKey.code).toBe(1);
+      expect(badKey.stdout).toContain("give it as ATLASSIAN_API_KEY");
+      expect(badKey.stdout + badKey.stderr).not.toContain("not-the-key-0123456789");
+    } finally {
+      await sim.close();
+    }
   });
 });
