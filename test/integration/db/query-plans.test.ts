@@ -49,8 +49,11 @@ const BIG_TABLES = new Set([
 interface PlanNode {
   "Node Type": string;
   "Relation Name"?: string;
+  Alias?: string;
   "Parent Relationship"?: string;
   "Subplan Name"?: string;
+  "Index Cond"?: string;
+  "Recheck Cond"?: string;
   Plans?: PlanNode[];
 }
 
@@ -59,25 +62,39 @@ function* walk(node: PlanNode): Generator<PlanNode> {
   for (const child of node.Plans ?? []) yield* walk(child);
 }
 
-const bigSeqScans = (node: PlanNode) =>
-  [...walk(node)]
-    .filter((n) => n["Node Type"] === "Seq Scan" && BIG_TABLES.has(n["Relation Name"] ?? ""))
-    .map((n) => n["Relation Name"]);
+/**
+ * Scans of big tables in `side` (run once per row of something outside it) that read the
+ * same rows every time: a sequential scan, or an index scan whose condition does not come
+ * from the outside row (it names no alias outside `side`) — e.g. all of a group's members
+ * for every user. An index scan keyed by the outside row is a lookup, linear overall.
+ */
+function rescans(side: PlanNode): string[] {
+  const inside = new Set([...walk(side)].map((n) => n.Alias).filter(Boolean));
+  const keyedByOutside = (n: PlanNode) => {
+    const conds = [n, ...(n.Plans ?? [])].map((x) => `${x["Index Cond"] ?? ""}`).join(" ");
+    return [...conds.matchAll(/\b([a-z_][a-z0-9_]*)\.[a-z_"]/g)].some((m) => !inside.has(m[1]));
+  };
+  return [...walk(side)]
+    .filter((n) => BIG_TABLES.has(n["Relation Name"] ?? ""))
+    .filter((n) => n["Node Type"] === "Seq Scan" || !keyedByOutside(n))
+    .map((n) => `${n["Node Type"]} on ${n["Relation Name"]}`);
+}
 
 /**
- * Big tables scanned whole once per row of something else: in the inner side of a nested
- * loop, or in a subplan run per row (a hashed subplan runs once).
+ * Big tables read whole (or by a condition that does not depend on the row) once per row of
+ * something else: in the inner side of a nested loop, or in a subplan run per row (a hashed
+ * subplan runs once).
  */
 function rescannedTables(plan: PlanNode): string[] {
   const out: string[] = [];
   for (const node of walk(plan)) {
     if (node["Node Type"] === "Nested Loop") {
       const inner = node.Plans?.find((p) => p["Parent Relationship"] === "Inner");
-      if (inner) out.push(...bigSeqScans(inner).map((t) => `nested loop over ${t}`));
+      if (inner) out.push(...rescans(inner).map((t) => `nested loop: ${t}`));
     }
     const subplan = node["Parent Relationship"] === "SubPlan";
     if (subplan && !(node["Subplan Name"] ?? "").startsWith("hashed")) {
-      out.push(...bigSeqScans(node).map((t) => `subplan per row over ${t}`));
+      out.push(...rescans(node).map((t) => `subplan per row: ${t}`));
     }
   }
   return out;
