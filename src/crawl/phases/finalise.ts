@@ -6,8 +6,11 @@
  *   "never active" rows — a failed read is never evidence of inactivity;
  * - history: when it succeeded, versions of what changed (reports read only those, so an
  *   incomplete run never changes a report);
- * - then the planner's statistics are refreshed for the report that usually follows.
+ * - the planner's statistics of what these statements read are refreshed first, so each gets
+ *   a plan for this run's data (see refreshStatisticsForFinalise), and again afterwards for
+ *   the report that usually follows.
  */
+import type { Kysely } from "kysely";
 import {
   countRejectedRecords,
   countUserChecks,
@@ -15,15 +18,18 @@ import {
   sampleDisagreements,
   updateRun,
 } from "../../db/repositories/crawl-runs.repository.ts";
-import { recordVersions } from "../../db/repositories/history.repository.ts";
+import { versionStatements } from "../../db/repositories/history.repository.ts";
 import {
-  addNeverUsedGrants,
   countUsersSeenInRun,
-  deleteDirectRolesNotRead,
-  deleteGroupsNotSeen,
-  markUsersNotSeenRemoved,
+  directRolesNotReadStatements,
+  groupsNotSeenStatements,
+  neverUsedGrantsStatements,
   refreshPlannerStatistics,
+  refreshStatisticsForFinalise,
+  usersNotSeenStatements,
 } from "../../db/repositories/org-data.repository.ts";
+import type { Database } from "../../db/schema.ts";
+import { runStatements, WHOLE_ORG_SETTINGS, type Statement } from "../../db/statement.ts";
 import type { CrawlContext } from "../context.ts";
 
 export interface FinaliseResult {
@@ -55,14 +61,12 @@ export async function finaliseRun(
   const status = usersFailed === 0 && rejected === 0 ? "succeeded" : "incomplete";
   const disagreements = await sampleDisagreements(ctx.db, ctx.runId);
   let removed = 0;
+  await refreshStatisticsForFinalise(ctx.db);
   await ctx.db.transaction().execute(async (trx) => {
-    await addNeverUsedGrants(trx, ctx.orgId, ctx.runId, at);
-    if (status === "succeeded") {
-      removed = await markUsersNotSeenRemoved(trx, ctx.orgId, ctx.runId, at);
-      await deleteGroupsNotSeen(trx, ctx.orgId, ctx.runId);
-      await deleteDirectRolesNotRead(trx, ctx.orgId, ctx.runId);
-      await recordVersions(trx, ctx.orgId, ctx.runId);
-    }
+    const statements = finaliseStatements(trx, ctx.orgId, ctx.runId, at, status);
+    await runStatements(trx, statements.settings);
+    const affected = await runStatements(trx, statements.all);
+    removed = statements.removedAt === undefined ? 0 : (affected[statements.removedAt] ?? 0);
     const result = {
       status,
       users,
@@ -102,4 +106,30 @@ export async function finaliseRun(
     sampled: checks.sampleDone + checks.sampleFailed,
     disagreements,
   };
+}
+
+/**
+ * The statements that close a run's data, in the order finalise runs them: in one
+ * transaction, after refreshStatisticsForFinalise, with `settings` first. `removedAt` is the
+ * index of the one whose affected rows are the users newly marked removed (only a succeeded
+ * run removes users).
+ */
+export function finaliseStatements(
+  db: Kysely<Database>,
+  orgId: string,
+  runId: number,
+  at: Date,
+  status: "succeeded" | "incomplete",
+): { settings: readonly Statement[]; all: Statement[]; removedAt: number | undefined } {
+  const settings = WHOLE_ORG_SETTINGS;
+  const all = neverUsedGrantsStatements(db, orgId, runId, at);
+  if (status !== "succeeded") return { settings, all, removedAt: undefined };
+  const removedAt = all.length;
+  all.push(
+    ...usersNotSeenStatements(db, orgId, runId, at),
+    ...groupsNotSeenStatements(db, orgId, runId),
+    ...directRolesNotReadStatements(db, orgId, runId),
+    ...versionStatements(db, orgId, runId),
+  );
+  return { settings, all, removedAt };
 }

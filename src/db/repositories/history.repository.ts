@@ -7,9 +7,11 @@
  * valid_to_run_id > R). Reports read only this, so what a later crawl does to the current
  * tables never changes the report of an earlier one.
  */
-import { sql, type RawBuilder, type Transaction } from "kysely";
+import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import type { Database } from "../schema.ts";
+import { runStatements, type Statement } from "../statement.ts";
 
+type Db = Kysely<Database>;
 type Trx = Transaction<Database>;
 
 /** User attributes kept as versions; a past report reads exactly these. */
@@ -83,22 +85,36 @@ const VERSIONED_TABLES: readonly VersionedTable[] = [
  * wrote before (a resumed run finalising again) are replaced, not duplicated.
  */
 export async function recordVersions(trx: Trx, orgId: string, runId: number): Promise<void> {
-  for (const table of VERSIONED_TABLES) {
-    await forgetRun(trx, table, orgId, runId);
-    await recordTable(trx, table, orgId, runId);
-  }
+  await runStatements(trx, versionStatements(trx, orgId, runId));
 }
 
-async function forgetRun(trx: Trx, t: VersionedTable, orgId: string, runId: number) {
+/** The statements of recordVersions, in order (finalise runs them in its transaction). */
+export function versionStatements(db: Db, orgId: string, runId: number): Statement[] {
+  return VERSIONED_TABLES.flatMap((table) => [
+    ...forgetRun(db, table, orgId, runId),
+    ...recordTable(db, table, orgId, runId),
+  ]);
+}
+
+function forgetRun(db: Db, t: VersionedTable, orgId: string, runId: number): Statement[] {
   const versions = sql.table(t.versions);
-  await sql`delete from ${versions} where org_id = ${orgId} and valid_from_run_id = ${runId}`.execute(
-    trx,
-  );
-  await sql`update ${versions} set valid_to_run_id = null
-    where org_id = ${orgId} and valid_to_run_id = ${runId}`.execute(trx);
+  return [
+    {
+      what: `${t.versions}: forget versions this run opened before`,
+      query:
+        sql`delete from ${versions} where org_id = ${orgId} and valid_from_run_id = ${runId}`.compile(
+          db,
+        ),
+    },
+    {
+      what: `${t.versions}: reopen versions this run closed before`,
+      query: sql`update ${versions} set valid_to_run_id = null
+        where org_id = ${orgId} and valid_to_run_id = ${runId}`.compile(db),
+    },
+  ];
 }
 
-async function recordTable(trx: Trx, t: VersionedTable, orgId: string, runId: number) {
+function recordTable(db: Db, t: VersionedTable, orgId: string, runId: number): Statement[] {
   const versions = sql.table(t.versions);
   const current = sql.table(t.current);
   const sameKey = sql.join(
@@ -114,17 +130,25 @@ async function recordTable(trx: Trx, t: VersionedTable, orgId: string, runId: nu
           t.values.map((v) => sql`v.${sql.ref(v.column)} is not distinct from ${source(v)}`),
           sql` and `,
         );
-  await sql`update ${versions} v set valid_to_run_id = ${runId}
-    where v.org_id = ${orgId} and v.valid_to_run_id is null
-      and not exists (select 1 from ${current} c
-        where c.org_id = v.org_id and ${sameKey} and ${sameValues})`.execute(trx);
   const columns = sql.join([...t.keys, ...t.values.map((v) => v.column)].map((c) => sql.ref(c)));
   const selected = sql.join([...t.keys.map((k) => sql`c.${sql.ref(k)}`), ...t.values.map(source)]);
-  await sql`insert into ${versions} (org_id, ${columns}, valid_from_run_id, valid_to_run_id)
-    select c.org_id, ${selected}, ${runId}, null
-    from ${current} c
-    where c.org_id = ${orgId} and not exists (select 1 from ${versions} v
-      where v.org_id = c.org_id and ${sameKey} and v.valid_to_run_id is null)`.execute(trx);
+  return [
+    {
+      what: `${t.versions}: close versions that changed`,
+      query: sql`update ${versions} v set valid_to_run_id = ${runId}
+        where v.org_id = ${orgId} and v.valid_to_run_id is null
+          and not exists (select 1 from ${current} c
+            where c.org_id = v.org_id and ${sameKey} and ${sameValues})`.compile(db),
+    },
+    {
+      what: `${t.versions}: open versions of new values`,
+      query: sql`insert into ${versions} (org_id, ${columns}, valid_from_run_id, valid_to_run_id)
+        select c.org_id, ${selected}, ${runId}, null
+        from ${current} c
+        where c.org_id = ${orgId} and not exists (select 1 from ${versions} v
+          where v.org_id = c.org_id and ${sameKey} and v.valid_to_run_id is null)`.compile(db),
+    },
+  ];
 }
 
 /** Versions valid at run R, as a WHERE condition over the versions table (unaliased). */

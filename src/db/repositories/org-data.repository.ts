@@ -6,6 +6,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { json } from "../json.ts";
 import type { Database } from "../schema.ts";
+import type { Statement } from "../statement.ts";
 
 type Db = Kysely<Database>;
 
@@ -138,27 +139,31 @@ export async function saveGroups(
 }
 
 /** Groups that a complete crawl no longer found are deleted (with their grants and memberships). */
-export async function deleteGroupsNotSeen(
-  trx: Transaction<Database>,
-  orgId: string,
-  runId: number,
-) {
-  await trx
-    .deleteFrom("user_groups")
-    .where("org_id", "=", orgId)
-    .where("group_id", "in", (eb) =>
-      eb
-        .selectFrom("groups")
-        .select("group_id")
+export function groupsNotSeenStatements(db: Db, orgId: string, runId: number): Statement[] {
+  return [
+    {
+      what: "end memberships of groups not seen",
+      query: db
+        .deleteFrom("user_groups")
         .where("org_id", "=", orgId)
-        .where("last_seen_run_id", "<>", runId),
-    )
-    .execute();
-  await trx
-    .deleteFrom("groups")
-    .where("org_id", "=", orgId)
-    .where("last_seen_run_id", "<>", runId)
-    .execute();
+        .where("group_id", "in", (eb) =>
+          eb
+            .selectFrom("groups")
+            .select("group_id")
+            .where("org_id", "=", orgId)
+            .where("last_seen_run_id", "<>", runId),
+        )
+        .compile(),
+    },
+    {
+      what: "delete groups not seen",
+      query: db
+        .deleteFrom("groups")
+        .where("org_id", "=", orgId)
+        .where("last_seen_run_id", "<>", runId)
+        .compile(),
+    },
+  ];
 }
 
 export interface UserInput {
@@ -431,14 +436,14 @@ export async function replaceDirectRoles(
  * ("never active"), except for users whose activity read failed in this run: a failed read
  * is no evidence.
  */
-export async function addNeverUsedGrants(
-  trx: Transaction<Database>,
+export function neverUsedGrantsStatements(
+  db: Db,
   orgId: string,
   runId: number,
   at: Date,
-): Promise<void> {
+): Statement[] {
   // Seats come through a group, or directly (roles read in this run).
-  await sql`
+  const insert = sql`
     insert into user_products
       (org_id, account_id, product_key, resource_id, last_active_at, last_active_date,
        source, observed_at, run_id)
@@ -461,10 +466,10 @@ export async function addNeverUsedGrants(
         select 1 from crawl_user_checks c
         where c.run_id = ${runId} and c.account_id = g.account_id and c.state <> 'done'
           and c.purpose = 'fill')
-    on conflict (org_id, account_id, product_key, resource_id) do nothing`.execute(trx);
+    on conflict (org_id, account_id, product_key, resource_id) do nothing`;
   // A grant row from an earlier run whose grant is gone is not evidence of anything: drop it,
   // except for users whose reads failed in this run — their earlier data is kept as it was.
-  await trx
+  const dropStale = db
     .deleteFrom("user_products")
     .where("org_id", "=", orgId)
     .where("source", "=", "grant")
@@ -481,53 +486,66 @@ export async function addNeverUsedGrants(
             .where("c.purpose", "in", ["fill", "roles"]),
         ),
       ),
-    )
-    .execute();
+    );
+  return [
+    { what: "add never-used grants", query: insert.compile(db) },
+    { what: "drop grant rows of grants gone", query: dropStale.compile() },
+  ];
 }
 
 /** After a complete run: direct roles not read again by it are no longer evidence. */
-export async function deleteDirectRolesNotRead(
-  trx: Transaction<Database>,
-  orgId: string,
-  runId: number,
-): Promise<void> {
-  await trx
-    .deleteFrom("user_direct_roles")
-    .where("org_id", "=", orgId)
-    .where("run_id", "<>", runId)
-    .execute();
+export function directRolesNotReadStatements(db: Db, orgId: string, runId: number): Statement[] {
+  return [
+    {
+      what: "delete direct roles not read",
+      query: db
+        .deleteFrom("user_direct_roles")
+        .where("org_id", "=", orgId)
+        .where("run_id", "<>", runId)
+        .compile(),
+    },
+  ];
 }
 
 /**
  * After a complete run: users it did not see have left the org. They are kept (with their
- * last activity, for the record), marked removed, and their group memberships end.
- * @returns how many users were newly marked removed
+ * last activity, for the record), marked removed, and their group memberships end. The first
+ * statement's affected rows are the users newly marked removed.
  */
-export async function markUsersNotSeenRemoved(
-  trx: Transaction<Database>,
+export function usersNotSeenStatements(
+  db: Db,
   orgId: string,
   runId: number,
   at: Date,
-): Promise<number> {
-  const result = await trx
-    .updateTable("users")
-    .set({ removed_at: at, updated_at: at })
-    .where("org_id", "=", orgId)
-    .where("removed_at", "is", null)
-    .where((eb) => eb.or([eb("last_seen_run_id", "is", null), eb("last_seen_run_id", "<>", runId)]))
-    .executeTakeFirst();
-  await trx
-    .deleteFrom("user_groups")
-    .where("org_id", "=", orgId)
-    .where("account_id", "in", (eb) =>
-      eb
-        .selectFrom("users")
-        .select("account_id")
+): Statement[] {
+  return [
+    {
+      what: "mark users not seen removed",
+      query: db
+        .updateTable("users")
+        .set({ removed_at: at, updated_at: at })
         .where("org_id", "=", orgId)
-        .where("removed_at", "is not", null),
-    )
-    .execute();
-  return Number(result.numUpdatedRows);
+        .where("removed_at", "is", null)
+        .where((eb) =>
+          eb.or([eb("last_seen_run_id", "is", null), eb("last_seen_run_id", "<>", runId)]),
+        )
+        .compile(),
+    },
+    {
+      what: "end memberships of removed users",
+      query: db
+        .deleteFrom("user_groups")
+        .where("org_id", "=", orgId)
+        .where("account_id", "in", (eb) =>
+          eb
+            .selectFrom("users")
+            .select("account_id")
+            .where("org_id", "=", orgId)
+            .where("removed_at", "is not", null),
+        )
+        .compile(),
+    },
+  ];
 }
 
 /** Accounts seen by this run, in account order after `after` (keyset batches). */
@@ -571,12 +589,56 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /**
+ * Every table the finalise statements read. Their statistics are refreshed right before
+ * those statements: on a first crawl the planner has none (it guessed a handful of rows and
+ * chose nested loops that rescan a table per row: 32 s at 5k users), and on a re-crawl they
+ * describe the previous run (no user has this run's id yet), which misleads it the same way.
+ */
+const FINALISE_READS = [
+  "users",
+  "user_groups",
+  "groups",
+  "group_grants",
+  "user_direct_roles",
+  "user_products",
+  "crawl_user_checks",
+  "user_versions",
+  "user_product_versions",
+  "group_versions",
+  "group_grant_versions",
+  "user_group_versions",
+] as const;
+
+/** What the reports read after a crawl, finalise having just changed them. */
+const REPORT_READS = [
+  "users",
+  "user_products",
+  "user_groups",
+  "user_versions",
+  "user_product_versions",
+  "group_versions",
+  "group_grant_versions",
+  "user_group_versions",
+] as const;
+
+/**
+ * Refreshes the planner's statistics of the tables the finalise statements read, so each one
+ * gets a plan for the data it runs on. Sample-based (at most 30,000 rows a table), so it
+ * costs about the same for any org size.
+ */
+export async function refreshStatisticsForFinalise(db: Db): Promise<void> {
+  await analyze(db, FINALISE_READS);
+}
+
+/**
  * Refreshes the planner's statistics of the tables a crawl fills, so the report queries that
  * usually run right after a large crawl get index plans instead of guesses from an empty
  * table. Sample-based: well under a second even for a 100k-user org.
  */
 export async function refreshPlannerStatistics(db: Db): Promise<void> {
-  await sql`analyze users, user_products, user_groups, user_versions, user_product_versions`.execute(
-    db,
-  );
+  await analyze(db, REPORT_READS);
+}
+
+async function analyze(db: Db, tables: readonly (keyof Database)[]): Promise<void> {
+  await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
 }

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { activitySql, billableSql, type ActivityWindow } from "../../rules/index.ts";
 import { json } from "../json.ts";
 import type { Database, ThresholdCounts, UserProductsTable, UsersTable } from "../schema.ts";
+import type { Statement } from "../statement.ts";
 import { VERSIONED_USER_FIELDS, validAt } from "./history.repository.ts";
 
 type Db = Kysely<Database>;
@@ -251,12 +252,13 @@ export async function productStats(db: Db, w: ReportWindow): Promise<ProductStat
   );
 }
 
-async function computeProductStats(db: Db, w: ReportWindow) {
+/** Per product: billable seats and, at every threshold, active / grace / dormant counts. */
+function productStatsQuery(db: Db, w: ReportWindow) {
   const last = "up.last_active_at";
   const added = "u.added_to_org";
   const count = (condition: ReturnType<typeof sql<boolean>>) =>
     sql<number>`count(*) filter (where ${condition})`;
-  const rows = await db
+  return db
     .selectFrom(productsAt(w, "up"))
     .innerJoin(usersAt(w), (j) =>
       j.onRef("u.org_id", "=", "up.org_id").onRef("u.account_id", "=", "up.account_id"),
@@ -272,8 +274,11 @@ async function computeProductStats(db: Db, w: ReportWindow) {
         count(activitySql.isDormant(last, added, w, x.days)).as(`d_${x.days}`),
       ]),
     )
-    .groupBy(["up.product_key", "up.resource_id"])
-    .execute();
+    .groupBy(["up.product_key", "up.resource_id"]);
+}
+
+async function computeProductStats(db: Db, w: ReportWindow) {
+  const rows = await productStatsQuery(db, w).execute();
   return rows.map((r) => {
     const rec = r as unknown as Record<string, unknown>;
     const n = (k: string) => Number(rec[k] ?? 0);
@@ -300,7 +305,12 @@ export interface OrgTotals {
 }
 
 export async function orgTotals(db: Db, w: ReportWindow): Promise<OrgTotals> {
-  const row = await db
+  const row = await orgTotalsQuery(db, w).executeTakeFirst();
+  return { users: Number(row?.n ?? 0), graceUsers: Number(row?.grace ?? 0) };
+}
+
+function orgTotalsQuery(db: Db, w: ReportWindow) {
+  return db
     .selectFrom(usersAt(w))
     .where("u.removed", "=", false)
     .select(sql<number>`count(*)`.as("n"))
@@ -310,9 +320,7 @@ export async function orgTotals(db: Db, w: ReportWindow): Promise<OrgTotals> {
         .select(sql`1`.as("one"))
         .whereRef("g.account_id", "=", "u.account_id")
         .where(activitySql.isGrace("g.last_active_at", "u.added_to_org", w))}))`.as("grace"),
-    )
-    .executeTakeFirst();
-  return { users: Number(row?.n ?? 0), graceUsers: Number(row?.grace ?? 0) };
+    );
 }
 
 export interface DormantUserRow {
@@ -385,20 +393,26 @@ async function accountIdAfter(
   after: string | null,
   n: number,
 ): Promise<string | null> {
-  const { rows } = await sql<{ account_id: string }>`
+  const { rows } = await accountIdAfterQuery(w, after, n).execute(db);
+  return rows[0]?.account_id ?? null;
+}
+
+function accountIdAfterQuery(w: ReportWindow, after: string | null, n: number) {
+  return sql<{ account_id: string }>`
     select account_id from user_versions
     where org_id = ${w.orgId} and ${validAt(w.runId)}
       ${after === null ? sql`` : sql`and account_id > ${after}`}
-    order by account_id offset ${n - 1} limit 1`.execute(db);
-  return rows[0]?.account_id ?? null;
+    order by account_id offset ${n - 1} limit 1`;
 }
 
 /** Rows of the Dormant accounts sheet: billable users with at least one dormant seat. */
 export async function dormantUserCount(db: Db, w: ReportWindow): Promise<number> {
-  const row = await dormantUsersQuery(db, w)
-    .select(sql<number>`count(*)`.as("n"))
-    .executeTakeFirst();
+  const row = await dormantUserCountQuery(db, w).executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+function dormantUserCountQuery(db: Db, w: ReportWindow) {
+  return dormantUsersQuery(db, w).select(sql<number>`count(*)`.as("n"));
 }
 
 /**
@@ -431,7 +445,24 @@ async function dormantUsersIn(
   upTo: string | null,
   limit: number,
 ): Promise<DormantUserRow[]> {
-  const users = await dormantUsersQuery(db, w, after, upTo)
+  const users = await dormantUsersPageQuery(db, w, after, upTo, limit).execute();
+  if (users.length === 0) return [];
+  const ids = users.map((u) => u.account_id);
+  const [products, groups] = await Promise.all([
+    productsOfQuery(db, w, ids).execute(),
+    groupsOf(db, w, ids),
+  ]);
+  return toDormantRows(users, products, groups);
+}
+
+function dormantUsersPageQuery(
+  db: Db,
+  w: ReportWindow,
+  after: string | null,
+  upTo: string | null,
+  limit: number,
+) {
+  return dormantUsersQuery(db, w, after, upTo)
     .select([
       "u.account_id",
       "u.email",
@@ -446,11 +477,12 @@ async function dormantUsersIn(
       "u.added_to_org",
     ])
     .orderBy("u.account_id")
-    .limit(limit)
-    .execute();
-  if (users.length === 0) return [];
-  const ids = users.map((u) => u.account_id);
-  const [products, groups] = await Promise.all([
+    .limit(limit);
+}
+
+/** The products of some users (in account order) as of the window's run. */
+function productsOfQuery(db: Db, w: ReportWindow, ids: string[]) {
+  return (
     db
       .selectFrom(productsAt(w, "p"))
       // The range as well as the list: the planner then walks the index over that range only,
@@ -462,9 +494,14 @@ async function dormantUsersIn(
       .orderBy("p.account_id")
       .orderBy("p.product_key")
       .orderBy("p.resource_id")
-      .execute(),
-    groupsOf(db, w, ids),
-  ]);
+  );
+}
+
+function toDormantRows(
+  users: Awaited<ReturnType<ReturnType<typeof dormantUsersPageQuery>["execute"]>>,
+  products: Awaited<ReturnType<ReturnType<typeof productsOfQuery>["execute"]>>,
+  groups: Map<string, DormantUserRow["groups"]>,
+): DormantUserRow[] {
   const byUser = new Map<string, DormantUserRow>();
   const out = users.map((u) => {
     const row: DormantUserRow = {
@@ -501,26 +538,7 @@ async function groupsOf(
   w: ReportWindow,
   accountIds: string[],
 ): Promise<Map<string, DormantUserRow["groups"]>> {
-  const { rows } = await sql<{
-    account_id: string;
-    group_id: string;
-    name: string;
-    management_source: string | null;
-    resource_id: string | null;
-    role: string | null;
-    product_key: string | null;
-  }>`
-    select m.account_id, g.group_id, g.name, g.management_source,
-           gg.resource_id, gg.role, gg.product_key
-    from (select account_id, group_id from user_group_versions
-          where org_id = ${w.orgId} and ${validAt(w.runId)}
-            and account_id >= ${accountIds[0]} and account_id <= ${accountIds[accountIds.length - 1]}
-            and account_id in (${sql.join(accountIds)})) m
-    join (select group_id, name, management_source from group_versions
-          where org_id = ${w.orgId} and ${validAt(w.runId)}) g on g.group_id = m.group_id
-    left join (select group_id, resource_id, role, product_key from group_grant_versions
-          where org_id = ${w.orgId} and ${validAt(w.runId)}) gg on gg.group_id = m.group_id
-    order by m.account_id, g.name, g.group_id, gg.resource_id, gg.role`.execute(db);
+  const { rows } = await groupsOfQuery(w, accountIds).execute(db);
   const out = new Map<string, DormantUserRow["groups"]>();
   for (const r of rows) {
     const list = out.get(r.account_id) ?? [];
@@ -540,6 +558,29 @@ async function groupsOf(
     out.set(r.account_id, list);
   }
   return out;
+}
+
+function groupsOfQuery(w: ReportWindow, accountIds: string[]) {
+  return sql<{
+    account_id: string;
+    group_id: string;
+    name: string;
+    management_source: string | null;
+    resource_id: string | null;
+    role: string | null;
+    product_key: string | null;
+  }>`
+    select m.account_id, g.group_id, g.name, g.management_source,
+           gg.resource_id, gg.role, gg.product_key
+    from (select account_id, group_id from user_group_versions
+          where org_id = ${w.orgId} and ${validAt(w.runId)}
+            and account_id >= ${accountIds[0]} and account_id <= ${accountIds[accountIds.length - 1]}
+            and account_id in (${sql.join(accountIds)})) m
+    join (select group_id, name, management_source from group_versions
+          where org_id = ${w.orgId} and ${validAt(w.runId)}) g on g.group_id = m.group_id
+    left join (select group_id, resource_id, role, product_key from group_grant_versions
+          where org_id = ${w.orgId} and ${validAt(w.runId)}) gg on gg.group_id = m.group_id
+    order by m.account_id, g.name, g.group_id, gg.resource_id, gg.role`;
 }
 
 /**
@@ -584,4 +625,32 @@ export async function insertReportRun(db: Db, run: NewReportRun): Promise<number
     .returning("report_id")
     .executeTakeFirstOrThrow();
   return Number(row.report_id);
+}
+
+/**
+ * The report's queries over an org's history, compiled exactly as the report builds them:
+ * the summary's per-product statistics (also the trend's, for an earlier run's window) and
+ * totals, the dormant count, and one batch of the Dormant accounts sheet (the range after
+ * `batch.after`, and the users `batch.ids` it found). For tests that EXPLAIN them.
+ */
+export function reportStatements(
+  db: Db,
+  w: ReportWindow,
+  batch: { after: string | null; upTo: string | null; ids: string[]; limit: number },
+): Statement[] {
+  return [
+    { what: "product statistics", query: productStatsQuery(db, w).compile() },
+    { what: "org totals", query: orgTotalsQuery(db, w).compile() },
+    { what: "dormant user count", query: dormantUserCountQuery(db, w).compile() },
+    {
+      what: "dormant batch: end of the scanned range",
+      query: accountIdAfterQuery(w, batch.after, SCAN_CHUNK).compile(db),
+    },
+    {
+      what: "dormant batch: users",
+      query: dormantUsersPageQuery(db, w, batch.after, batch.upTo, batch.limit).compile(),
+    },
+    { what: "dormant batch: products", query: productsOfQuery(db, w, batch.ids).compile() },
+    { what: "dormant batch: groups", query: groupsOfQuery(w, batch.ids).compile(db) },
+  ];
 }
