@@ -5,6 +5,7 @@
  * Retry-After and try again. Each user's products are stored with one multi-row INSERT into
  * a plain table, so it does real storage work too. No Reclaim client, no pacing, no resume.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument -- untyped JSON on purpose: the naive script parses nothing */
 import { sql, type Kysely } from "kysely";
 
 export interface NaiveResult {
@@ -16,10 +17,19 @@ export interface NaiveResult {
 
 export async function naiveCrawl(
   opts: { url: string; apiKey: string },
-  db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- a plain table, no schema
+  db: Kysely<any>,
 ): Promise<NaiveResult> {
-  const out: NaiveResult = { users: 0, rows: 0, calls: { usersSearch: 0, lastActive: 0, other: 0 }, rateLimited: 0 };
-  const call = async (path: string, init: RequestInit = {}, kind: keyof NaiveResult["calls"] = "other") => {
+  const out: NaiveResult = {
+    users: 0,
+    rows: 0,
+    calls: { usersSearch: 0, lastActive: 0, other: 0 },
+    rateLimited: 0,
+  };
+  const call = async (
+    path: string,
+    init: RequestInit = {},
+    kind: keyof NaiveResult["calls"] = "other",
+  ) => {
     for (;;) {
       out.calls[kind]++;
       const res = await fetch(opts.url + path, {
@@ -34,10 +44,12 @@ export async function naiveCrawl(
         continue;
       }
       if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-      return (await res.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return (await res.json()) as any;
     }
   };
-  await sql`create table if not exists naive_activity (account_id text, product text, resource text, last_active date)`.execute(db);
+  await sql`create table if not exists naive_activity (account_id text, product text, resource text, last_active date)`.execute(
+    db,
+  );
 
   const orgId: string = (await call("/admin/v1/orgs")).data[0].id;
   const ids: string[] = [];
@@ -57,13 +69,19 @@ export async function naiveCrawl(
     let next: string | undefined;
     do {
       const q = next ? `?cursor=${encodeURIComponent(next)}` : "";
-      const body = await call(`/admin/v1/orgs/${orgId}/directory/users/${id}/last-active-dates${q}`, {}, "lastActive");
+      const body = await call(
+        `/admin/v1/orgs/${orgId}/directory/users/${id}/last-active-dates${q}`,
+        {},
+        "lastActive",
+      );
       for (const p of body.data.product_access)
         rows.push({ product: p.key, resource: p.id, date: p.last_active ?? null });
       next = body.links?.next ?? body.data.links?.next ?? undefined;
     } while (next);
     if (rows.length > 0) {
-      const values = sql.join(rows.map((r) => sql`(${id}, ${r.product}, ${r.resource}, ${r.date})`));
+      const values = sql.join(
+        rows.map((r) => sql`(${id}, ${r.product}, ${r.resource}, ${r.date})`),
+      );
       await sql`insert into naive_activity values ${values}`.execute(db);
     }
     out.users++;

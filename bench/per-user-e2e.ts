@@ -16,6 +16,7 @@
  * reads can be known, so both lie on the critical path). wall/floor ≤ 1.1 and Reclaim/naive
  * < 1 are the goals, with no 429.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { createAtlassianClient } from "../src/atlassian/index.ts";
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     backends: { type: "string" },
     order: { type: "string", default: "alternate" },
     concurrency: { type: "string", default: "16" },
+    variants: { type: "string", default: "naive,reclaim" },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
@@ -48,7 +50,9 @@ const DEFAULT_LIMIT = 1000 * timeScale;
 const SEED = "per-user-e2e";
 
 let dbCounter = 0;
-async function freshDatabase(backend: string): Promise<ReclaimDatabase & { drop(): Promise<void> }> {
+async function freshDatabase(
+  backend: string,
+): Promise<ReclaimDatabase & { drop(): Promise<void> }> {
   if (backend === "pglite") {
     const d = await openDatabase({ dataDir: "memory://" });
     return { ...d, drop: async () => {} };
@@ -125,6 +129,8 @@ async function runReclaim(n: number, backend: string): Promise<Row> {
     onRequest: meter.record,
   });
   const phaseAt = new Map<string, number>();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const result = await crawlOrg(
@@ -141,7 +147,9 @@ async function runReclaim(n: number, backend: string): Promise<Row> {
   );
   const wallS = (performance.now() - started) / 1000;
   const c = process.cpuUsage(cpu);
-  if (result.status !== "succeeded") throw new Error(`crawl ${result.status}: ${result.error ?? ""}`);
+  loop.disable();
+  if (result.status !== "succeeded")
+    throw new Error(`crawl ${result.status}: ${result.error ?? ""}`);
   // Time spent in each phase, from when it reported first to when the next one did.
   const marks = [...phaseAt].sort((a, b) => a[1] - b[1]);
   const phases = marks
@@ -161,7 +169,7 @@ async function runReclaim(n: number, backend: string): Promise<Row> {
     search: result.apiCalls["users-search"] ?? 0,
     total: result.apiCallsTotal,
     rateLimited: result.rateLimited,
-    phases: `before first phase ${((marks[0]?.[1] ?? started) - started) / 1000}s; ${phases}`,
+    phases: `event loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, max ${(loop.max / 1e6).toFixed(0)} ms; before first phase ${(((marks[0]?.[1] ?? started) - started) / 1000).toFixed(1)} s; ${phases}`,
   };
 }
 
@@ -171,13 +179,17 @@ console.log(
 let k = 0;
 for (const n of sizes) {
   for (const backend of backends) {
-    const naiveFirst = values.order === "naive-first" || (values.order === "alternate" && k % 2 === 0);
+    const naiveFirst =
+      values.order === "naive-first" || (values.order === "alternate" && k % 2 === 0);
     k++;
     const rows: Row[] = [];
-    for (const v of naiveFirst ? ["naive", "reclaim"] : ["reclaim", "naive"]) {
+    const variants = values.variants.split(",");
+    for (const v of (naiveFirst ? ["naive", "reclaim"] : ["reclaim", "naive"]).filter((x) =>
+      variants.includes(x),
+    )) {
       rows.push(v === "naive" ? await runNaive(n, backend) : await runReclaim(n, backend));
     }
-    const naive = rows.find((r) => r.variant === "naive")!;
+    const naive = rows.find((r) => r.variant === "naive");
     for (const r of rows) {
       const f = floorS(r);
       console.log(
@@ -187,7 +199,9 @@ for (const n of sizes) {
           `calls ${r.total} (last-active ${r.lad}, users-search ${r.search})`,
           `floor ${f.lad.toFixed(1)} s last-active, ${f.all.toFixed(1)} s with search`,
           `wall/floor ${(r.wallS / f.lad).toFixed(3)} (${(r.wallS / f.all).toFixed(3)} with search)`,
-          r.variant === "reclaim" ? `reclaim/naive ${(r.wallS / naive.wallS).toFixed(3)}` : "",
+          r.variant === "reclaim" && naive
+            ? `reclaim/naive ${(r.wallS / naive.wallS).toFixed(3)}`
+            : "",
           `429s ${r.rateLimited}`,
           r.phases ?? "",
         ]
