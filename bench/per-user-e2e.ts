@@ -90,7 +90,8 @@ interface Row {
 }
 
 function floorS(r: Row): { lad: number; all: number } {
-  const lad = (r.lad / LAD_LIMIT) * 60;
+  // Answered calls only: a 429 is counted as a call but takes nothing from the budget.
+  const lad = ((r.lad - r.rateLimited) / LAD_LIMIT) * 60;
   return { lad, all: lad + (r.search / DEFAULT_LIMIT) * 60 };
 }
 
