@@ -9,6 +9,7 @@
  * committed in small batches together with the work items they complete, so a killed crawl
  * loses at most one batch. A failed read marks the user failed — never "not active".
  */
+import { setMaxListeners } from "node:events";
 import { sql } from "kysely";
 import {
   getLastActiveDates,
@@ -19,7 +20,6 @@ import {
 } from "../../atlassian/index.ts";
 import { coerceError } from "../../shared/errors.ts";
 import {
-  completeUserCheck,
   countUserChecks,
   pendingUserChecks,
   queueFillForEveryone,
@@ -39,14 +39,22 @@ import {
   type ActivityInput,
   type DirectRolesInput,
 } from "../../db/repositories/org-data.repository.ts";
+import {
+  analyzeUserChecks,
+  completeUserChecks,
+} from "../../db/repositories/per-user-writes.repository.ts";
 import { etaTracker } from "../../shared/eta.ts";
 import type { CrawlContext } from "../context.ts";
 import type { ProductCatalog } from "../product-catalog.ts";
 import { activityFromLastActive } from "../user-mapping.ts";
-import { mapPool } from "../pool.ts";
 
 const BATCH = 200;
-const COMMIT_EVERY = 25;
+/**
+ * Outcomes per commit. On embedded PGlite a commit runs on the crawl's thread and holds up the
+ * pacing timer meanwhile, so fewer, larger commits lose fewer API turns; a killed crawl still
+ * reads at most this many users again.
+ */
+const COMMIT_EVERY = 50;
 
 /** Picks the cross-check sample once per run among users the bulk call covered. */
 export async function queueSample(ctx: CrawlContext): Promise<void> {
@@ -150,56 +158,97 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
   };
   report();
 
+  // One pool of workers over the whole queue, fed a batch at a time: the next batch is read
+  // while the last reads of this one are in flight, so the API never waits for the database
+  // between batches. Outcomes are committed behind the reads, COMMIT_EVERY at a time, one
+  // commit at a time; the first commit that fails stops the phase.
   let after: { account_id: string; purpose: CheckPurpose } | null = null;
-  for (;;) {
-    const batch = await pendingUserChecks(ctx.db, ctx.runId, after, BATCH);
-    if (batch.length === 0) break;
-    after = batch[batch.length - 1] ?? null;
-    let buffer: Outcome[] = [];
-    const flush = async () => {
-      const outcomes = buffer;
-      buffer = [];
-      if (outcomes.length > 0) await commit(ctx, outcomes);
-    };
-    // Commits run behind the reads, one at a time; the first one that fails stops the batch.
-    let commitFailure: { error: unknown } | undefined;
-    let flushing: Promise<void> = Promise.resolve();
-    const scheduleFlush = () => {
-      flushing = flushing.then(flush).catch((error: unknown) => {
+  let queue: { account_id: string; purpose: CheckPurpose }[] = [];
+  let exhausted = false;
+  let refilling: Promise<void> | undefined;
+  const refill = (): Promise<void> => {
+    refilling ??= (async () => {
+      try {
+        const batch = await pendingUserChecks(ctx.db, ctx.runId, after, BATCH);
+        if (batch.length === 0) exhausted = true;
+        after = batch[batch.length - 1] ?? after;
+        queue = queue.concat(batch);
+      } finally {
+        refilling = undefined;
+      }
+    })();
+    return refilling;
+  };
+  const next = async (): Promise<{ account_id: string; purpose: CheckPurpose } | undefined> => {
+    for (;;) {
+      if (!exhausted && queue.length <= ctx.concurrency && !refilling)
+        void refill().catch(() => {});
+      const item = queue.shift();
+      if (item) return item;
+      if (exhausted) return undefined;
+      await (refilling ?? refill());
+    }
+  };
+
+  let buffer: Outcome[] = [];
+  let commitFailure: { error: unknown } | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  const scheduleFlush = () => {
+    const outcomes = buffer;
+    buffer = [];
+    if (outcomes.length === 0) return;
+    flushing = flushing
+      .then(() => (commitFailure ? undefined : commit(ctx, outcomes)))
+      .catch((error: unknown) => {
         commitFailure ??= { error };
       });
-    };
-    // The first fatal error cancels every read still queued or in flight, at once.
-    const stop = new AbortController();
-    const phase: CrawlContext = {
-      ...ctx,
-      signal: ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal,
-    };
-    try {
-      await mapPool(
-        batch,
-        ctx.concurrency,
-        async (item) => {
-          if (commitFailure) throw commitFailure.error;
-          const outcome = await readOne(phase, catalog, item.account_id, item.purpose);
-          buffer.push(outcome);
-          done += 1;
-          const endpoint = item.purpose === "roles" ? "user-role-assignments" : "last-active-dates";
-          const times = recent.get(endpoint) ?? [];
-          times.push(Date.now());
-          recent.set(endpoint, times);
-          if (buffer.length >= COMMIT_EVERY) scheduleFlush();
-          if (done % 10 === 0) report();
-        },
-        (error) => stop.abort(error),
-      );
-    } finally {
-      await flushing;
+  };
+  // The first fatal error cancels every read still queued or in flight, at once.
+  const stop = new AbortController();
+  const phaseSignal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
+  // Every read in flight listens to the signal: that many listeners are expected, not a leak.
+  setMaxListeners(Math.max(10, 4 * ctx.concurrency), phaseSignal);
+  const phase: CrawlContext = { ...ctx, signal: phaseSignal };
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure) {
+      if (commitFailure) throw commitFailure.error;
+      const item = await next();
+      if (!item || failure) return;
+      const outcome = await readOne(phase, catalog, item.account_id, item.purpose);
+      buffer.push(outcome);
+      done += 1;
+      const endpoint = item.purpose === "roles" ? "user-role-assignments" : "last-active-dates";
+      const times = recent.get(endpoint) ?? [];
+      times.push(Date.now());
+      recent.set(endpoint, times);
+      if (buffer.length >= COMMIT_EVERY) scheduleFlush();
+      if (done % 10 === 0) report();
     }
-    if (commitFailure) throw commitFailure.error;
-    await flush();
-    report();
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, ctx.concurrency) }, () =>
+        worker().catch((error: unknown) => {
+          if (!failure) {
+            failure = { error };
+            stop.abort(error);
+          }
+        }),
+      ),
+    );
+  } finally {
+    if (!failure) scheduleFlush();
+    await flushing;
+    await refilling?.catch(() => {});
   }
+  if (failure) throw failure.error;
+  if (commitFailure) throw commitFailure.error;
+  report();
+  // Every check of the run changed state in this phase; embedded PGlite has no autovacuum to
+  // notice. With the statistics of an empty queue the planner runs finalise's
+  // "reads not done" anti-joins as nested loops: 12.5 s instead of 0.4 s for 2,000 users.
+  await analyzeUserChecks(ctx.db);
 }
 
 async function readOne(
@@ -376,11 +425,13 @@ async function commit(ctx: CrawlContext, outcomes: Outcome[]): Promise<void> {
       ctx.runId,
       outcomes.flatMap((o) => (o.error ? [o.error] : [])),
     );
-    for (const o of outcomes) {
-      await completeUserCheck(trx, ctx.runId, {
+    await completeUserChecks(
+      trx,
+      ctx.runId,
+      outcomes.map((o) => ({
         accountId: o.accountId,
         purpose: o.purpose,
-        state: o.error ? "failed" : "done",
+        state: o.error ? ("failed" as const) : ("done" as const),
         ...(o.purpose === "sample" && o.products
           ? {
               detail: compare(
@@ -393,8 +444,8 @@ async function commit(ctx: CrawlContext, outcomes: Outcome[]): Promise<void> {
             : o.gone
               ? { detail: { gone: true } }
               : {}),
-      });
-    }
+      })),
+    );
     await updateRun(trx, ctx.runId, { heartbeatAt: at });
   });
 }

@@ -69,6 +69,44 @@ describe("RateLimiter pacing", () => {
     expect(starts.at(-1)! - starts[0]!).toBeLessThanOrEqual(449 * 300 + 1);
   });
 
+  it("after a stall makes up 3 turns, or as many as the server's Remaining vouches for, never running ahead", async () => {
+    const stalled = async (observe: boolean) => {
+      const t = fakeTime();
+      let sleeps = 0;
+      // The second timer fires 10 intervals late (a busy event loop). Time moves on only once
+      // the callers granted before the timer have seen the clock (setImmediate: no real wait).
+      const sleep = (ms: number) =>
+        new Promise<void>((resolve) =>
+          setImmediate(() => {
+            t.clock.now += ms + (++sleeps === 2 ? 3_000 : 0);
+            resolve();
+          }),
+        );
+      const l = new RateLimiter({
+        limitPerMinute: 200,
+        maxConcurrency: 100,
+        targetUtilisation: 1,
+        now: t.now,
+        sleep,
+      });
+      if (observe) l.observe(200, 100, 60_000);
+      const starts: number[] = [];
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const release = await l.acquire(ANY);
+          starts.push(t.clock.now);
+          release();
+        }),
+      );
+      starts.sort((a, b) => a - b);
+      starts.forEach((s, i) => expect(s).toBeGreaterThanOrEqual(i * 300)); // never ahead
+      // granted at once when the late timer fired (it was due at 600 and fired at 3,600)
+      return starts.filter((s) => s === 3_600).length;
+    };
+    expect(await stalled(false)).toBe(4); // the turn due and 3 made up
+    expect(await stalled(true)).toBe(11); // every turn owed since the stall
+  });
+
   it("does not burst to catch up after an idle period", async () => {
     const t = fakeTime();
     const l = limiter(t);
