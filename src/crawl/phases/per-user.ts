@@ -9,7 +9,6 @@
  * committed in small batches together with the work items they complete, so a killed crawl
  * loses at most one batch. A failed read marks the user failed — never "not active".
  */
-import { setMaxListeners } from "node:events";
 import { sql } from "kysely";
 import {
   getLastActiveDates,
@@ -44,6 +43,7 @@ import {
   completeUserChecks,
 } from "../../db/repositories/per-user-writes.repository.ts";
 import { etaTracker } from "../../shared/eta.ts";
+import { sharedSignal } from "../../shared/signals.ts";
 import type { CrawlContext } from "../context.ts";
 import type { ProductCatalog } from "../product-catalog.ts";
 import { activityFromLastActive } from "../user-mapping.ts";
@@ -205,9 +205,7 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
   };
   // The first fatal error cancels every read still queued or in flight, at once.
   const stop = new AbortController();
-  const phaseSignal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
-  // Every read in flight listens to the signal: that many listeners are expected, not a leak.
-  setMaxListeners(Math.max(10, 4 * ctx.concurrency), phaseSignal);
+  const phaseSignal = sharedSignal(ctx.signal, stop.signal);
   const phase: CrawlContext = { ...ctx, signal: phaseSignal };
   let failure: { error: unknown } | undefined;
   const worker = async () => {

@@ -3,7 +3,7 @@
  * their groups and their per-product activity. Writes are batched upserts; every function
  * takes the database (or a transaction) first.
  */
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import { json } from "../json.ts";
 import type { Database } from "../schema.ts";
 import type { Statement } from "../statement.ts";
@@ -270,7 +270,8 @@ export async function saveUserPage(
 /**
  * Replaces the activity of the given users with what was just read, changing only what
  * differs: rows the read no longer confirms are deleted, new rows inserted, and a row is
- * rewritten only when its activity (or its source) changed. An unchanged org costs reads,
+ * rewritten only when its activity (or its source) changed. Never-used seats ("grant" rows)
+ * are finalise's to add and drop (neverUsedGrantsStatements). An unchanged org costs reads,
  * not writes. One statement however many users: `run_id`/`observed_at` say which run last
  * changed a row and when.
  */
@@ -299,6 +300,7 @@ export async function replaceActivity(
     ), gone as (
       delete from user_products p
       where p.org_id = ${orgId} and p.account_id = any(${users.map((u) => u.accountId)}::text[])
+        and p.source <> 'grant'
         and not exists (select 1 from incoming i
           where i.account_id = p.account_id and i.product_key = p.product_key
             and i.resource_id = p.resource_id)
@@ -442,13 +444,9 @@ export function neverUsedGrantsStatements(
   runId: number,
   at: Date,
 ): Statement[] {
-  // Seats come through a group, or directly (roles read in this run).
-  const insert = sql`
-    insert into user_products
-      (org_id, account_id, product_key, resource_id, last_active_at, last_active_date,
-       source, observed_at, run_id)
-    select distinct g.org_id, g.account_id, g.product_key, g.resource_id, null::timestamptz,
-           null::date, 'grant', ${at}::timestamptz, ${runId}::bigint
+  // Seats come through a group, or directly (roles read in this run), of users this run saw.
+  const granted = sql`
+    select g.account_id, g.product_key, g.resource_id
     from (
       select ug.org_id, ug.account_id, gg.product_key, gg.resource_id
       from user_groups ug
@@ -461,35 +459,34 @@ export function neverUsedGrantsStatements(
     ) g
     join users u on u.org_id = g.org_id and u.account_id = g.account_id
     where g.product_key is not null
-      and u.removed_at is null and u.last_seen_run_id = ${runId}
-      and not exists (
-        select 1 from crawl_user_checks c
-        where c.run_id = ${runId} and c.account_id = g.account_id and c.state <> 'done'
-          and c.purpose = 'fill')
+      and u.removed_at is null and u.last_seen_run_id = ${runId}`;
+  // Users whose reads failed in this run keep their earlier data as it was.
+  const readFailed = (account: RawBuilder<unknown>, purposes: RawBuilder<unknown>) => sql`
+    exists (select 1 from crawl_user_checks c
+      where c.run_id = ${runId} and c.account_id = ${account} and c.state <> 'done'
+        and c.purpose in (${purposes}))`;
+  // New never-used seats get a row; a seat that already has one (or activity) is left as it is.
+  const insert = sql`
+    insert into user_products
+      (org_id, account_id, product_key, resource_id, last_active_at, last_active_date,
+       source, observed_at, run_id)
+    select distinct ${orgId}, g.account_id, g.product_key, g.resource_id, null::timestamptz,
+           null::date, 'grant', ${at}::timestamptz, ${runId}::bigint
+    from (${granted}) g
+    where not ${readFailed(sql.ref("g.account_id"), sql`'fill'`)}
     on conflict (org_id, account_id, product_key, resource_id) do nothing`;
-  // A grant row from an earlier run whose grant is gone is not evidence of anything: drop it,
-  // except for users whose reads failed in this run — their earlier data is kept as it was.
-  const dropStale = db
-    .deleteFrom("user_products")
-    .where("org_id", "=", orgId)
-    .where("source", "=", "grant")
-    .where("run_id", "<>", runId)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom("crawl_user_checks as c")
-            .select("c.account_id")
-            .where("c.run_id", "=", runId)
-            .whereRef("c.account_id", "=", "user_products.account_id")
-            .where("c.state", "<>", "done")
-            .where("c.purpose", "in", ["fill", "roles"]),
-        ),
-      ),
-    );
+  // A grant row whose grant is gone is not evidence of anything: dropped. Grant rows still
+  // granted are not touched (an unchanged org rewrites none of them).
+  const dropStale = sql`
+    delete from user_products p
+    where p.org_id = ${orgId} and p.source = 'grant'
+      and not exists (select 1 from (${granted}) g
+        where g.account_id = p.account_id and g.product_key = p.product_key
+          and g.resource_id = p.resource_id)
+      and not ${readFailed(sql.ref("p.account_id"), sql`'fill', 'roles'`)}`;
   return [
     { what: "add never-used grants", query: insert.compile(db) },
-    { what: "drop grant rows of grants gone", query: dropStale.compile() },
+    { what: "drop grant rows of grants gone", query: dropStale.compile(db) },
   ];
 }
 
