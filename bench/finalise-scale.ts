@@ -47,6 +47,7 @@ class StatementTimer implements KyselyPlugin {
   active = false;
   readonly totals = new Map<string, { ms: number; calls: number }>();
   readonly #started = new Map<unknown, { at: number; label: string }>();
+  #lastDone = 0;
   constructor(private readonly compile: (node: RootOperationNode) => string) {}
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
@@ -61,8 +62,12 @@ class StatementTimer implements KyselyPlugin {
     const s = this.#started.get(args.queryId);
     if (s !== undefined) {
       this.#started.delete(args.queryId);
+      // Statements may be compiled before they run (finalise compiles its list up front), but
+      // they run one after another: a statement's time starts when the previous one ended.
+      const now = performance.now();
       const t = this.totals.get(s.label) ?? { ms: 0, calls: 0 };
-      t.ms += performance.now() - s.at;
+      t.ms += now - Math.max(s.at, this.#lastDone);
+      this.#lastDone = now;
       t.calls += 1;
       this.totals.set(s.label, t);
     }
