@@ -119,6 +119,10 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
         [pgliteTypes.DATE]: asIs,
       },
     });
+    // The embedded database's pages are in this process's memory or its local files: a random
+    // read costs about what a sequential one does. With the server default (4) the planner
+    // scans a whole table rather than probe its primary key for a page's 100 users.
+    await client.exec("set random_page_cost = 1.1");
     const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
     return {
       db,

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import { json } from "../json.ts";
-import type { Database } from "../schema.ts";
+import type { Database, NewUserProduct } from "../schema.ts";
 import type { Statement } from "../statement.ts";
 
 type Db = Kysely<Database>;
@@ -269,11 +269,11 @@ export async function saveUserPage(
 
 /**
  * Replaces the activity of the given users with what was just read, changing only what
- * differs: rows the read no longer confirms are deleted, new rows inserted, and a row is
- * rewritten only when its activity (or its source) changed. Never-used seats ("grant" rows)
- * are finalise's to add and drop (neverUsedGrantsStatements). An unchanged org costs reads,
- * not writes. One statement however many users: `run_id`/`observed_at` say which run last
- * changed a row and when.
+ * differs: what is stored for them is read first, then rows the read no longer confirms are
+ * deleted, and only new or changed rows are written (a row whose activity and source are
+ * the same is not touched). Never-used seats ("grant" rows) are finalise's to add and drop
+ * (neverUsedGrantsStatements). An unchanged org costs one read per page, no writes.
+ * `run_id`/`observed_at` say which run last changed a row and when.
  */
 export async function replaceActivity(
   trx: Transaction<Database>,
@@ -284,44 +284,82 @@ export async function replaceActivity(
   users: { accountId: string; products: ActivityInput[] }[],
 ): Promise<void> {
   if (users.length === 0) return;
-  const rows = users.flatMap((u) =>
-    uniqueBy(u.products, (p) => `${p.productKey}\u0000${p.resourceId}`).map((p) => ({
-      accountId: u.accountId,
-      ...p,
-    })),
+  const key = (a: string, k: string, r: string) => `${a}\u0000${k}\u0000${r}`;
+  const stored = new Map(
+    (
+      await trx
+        .selectFrom("user_products")
+        .select([
+          "account_id",
+          "product_key",
+          "resource_id",
+          "last_active_at",
+          "last_active_date",
+          "source",
+        ])
+        .where("org_id", "=", orgId)
+        .where("account_id", "=", anyText(users.map((u) => u.accountId)))
+        .execute()
+    ).map((row) => [key(row.account_id, row.product_key, row.resource_id), row]),
   );
-  await sql`
-    with incoming (account_id, product_key, resource_id, last_active_at, last_active_date) as (
-      select a, k, r, t::timestamptz, d::date
-      from unnest(${rows.map((r) => r.accountId)}::text[], ${rows.map((r) => r.productKey)}::text[],
-                  ${rows.map((r) => r.resourceId)}::text[],
-                  ${rows.map((r) => r.lastActiveAt?.toISOString() ?? null)}::text[],
-                  ${rows.map((r) => r.lastActiveDate)}::text[]) as x (a, k, r, t, d)
-    ), gone as (
+  const changed: NewUserProduct[] = [];
+  const seen = new Set<string>();
+  for (const u of users) {
+    for (const p of u.products) {
+      const k = key(u.accountId, p.productKey, p.resourceId);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const before = stored.get(k);
+      const same =
+        before !== undefined &&
+        before.source === source &&
+        (before.last_active_at?.getTime() ?? null) === (p.lastActiveAt?.getTime() ?? null) &&
+        before.last_active_date === p.lastActiveDate;
+      if (same) continue;
+      changed.push({
+        org_id: orgId,
+        account_id: u.accountId,
+        product_key: p.productKey,
+        resource_id: p.resourceId,
+        last_active_at: p.lastActiveAt,
+        last_active_date: p.lastActiveDate,
+        source,
+        observed_at: at,
+        run_id: runId,
+      });
+    }
+  }
+  const gone = [...stored.entries()].filter(([k, row]) => row.source !== "grant" && !seen.has(k));
+  if (gone.length > 0) {
+    await sql`
       delete from user_products p
-      where p.org_id = ${orgId} and p.account_id = any(${users.map((u) => u.accountId)}::text[])
-        and p.source <> 'grant'
-        and not exists (select 1 from incoming i
-          where i.account_id = p.account_id and i.product_key = p.product_key
-            and i.resource_id = p.resource_id)
-    )
-    insert into user_products as p
-      (org_id, account_id, product_key, resource_id, last_active_at, last_active_date,
-       source, observed_at, run_id)
-    select ${orgId}, account_id, product_key, resource_id, last_active_at, last_active_date,
-           ${source}, ${at}::timestamptz, ${runId}::bigint
-    from incoming
-    on conflict (org_id, account_id, product_key, resource_id) do update set
-      last_active_at = excluded.last_active_at, last_active_date = excluded.last_active_date,
-      source = excluded.source, observed_at = excluded.observed_at, run_id = excluded.run_id
-    where (p.last_active_at, p.last_active_date, p.source)
-      is distinct from (excluded.last_active_at, excluded.last_active_date, excluded.source)
-  `.execute(trx);
+      using unnest(${gone.map(([, r]) => r.account_id)}::text[],
+                   ${gone.map(([, r]) => r.product_key)}::text[],
+                   ${gone.map(([, r]) => r.resource_id)}::text[]) as g (a, k, r)
+      where p.org_id = ${orgId} and p.account_id = g.a and p.product_key = g.k
+        and p.resource_id = g.r`.execute(trx);
+  }
+  for (const chunk of chunks(changed, 2000)) {
+    await trx
+      .insertInto("user_products")
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(["org_id", "account_id", "product_key", "resource_id"]).doUpdateSet((eb) => ({
+          last_active_at: eb.ref("excluded.last_active_at"),
+          last_active_date: eb.ref("excluded.last_active_date"),
+          source: eb.ref("excluded.source"),
+          observed_at: eb.ref("excluded.observed_at"),
+          run_id: eb.ref("excluded.run_id"),
+        })),
+      )
+      .execute();
+  }
 }
 
 /**
  * Replaces the group memberships of the given users with the ones just read, changing only
- * what differs (memberships that ended are deleted, new ones inserted), in one statement.
+ * what differs: what is stored is read first, memberships that ended are deleted and new
+ * ones inserted; an unchanged user costs no write.
  */
 export async function replaceGroupsOf(
   trx: Transaction<Database>,
@@ -329,22 +367,46 @@ export async function replaceGroupsOf(
   users: { accountId: string; groupIds: string[] }[],
 ): Promise<void> {
   if (users.length === 0) return;
-  const pairs = users.flatMap((u) =>
-    [...new Set(u.groupIds)].map((g) => [u.accountId, g] as const),
+  const key = (a: string, g: string) => `${a}\u0000${g}`;
+  const stored = new Set(
+    (
+      await trx
+        .selectFrom("user_groups")
+        .select(["account_id", "group_id"])
+        .where("org_id", "=", orgId)
+        .where("account_id", "=", anyText(users.map((u) => u.accountId)))
+        .execute()
+    ).map((row) => key(row.account_id, row.group_id)),
   );
-  await sql`
-    with incoming (account_id, group_id) as (
-      select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[])
-    ), gone as (
+  const wanted = new Set<string>();
+  const added: { org_id: string; account_id: string; group_id: string }[] = [];
+  for (const u of users) {
+    for (const groupId of u.groupIds) {
+      const k = key(u.accountId, groupId);
+      if (wanted.has(k)) continue;
+      wanted.add(k);
+      if (!stored.has(k)) added.push({ org_id: orgId, account_id: u.accountId, group_id: groupId });
+    }
+  }
+  const ended = [...stored].filter((k) => !wanted.has(k)).map((k) => k.split("\u0000"));
+  if (ended.length > 0) {
+    await sql`
       delete from user_groups ug
-      where ug.org_id = ${orgId} and ug.account_id = any(${users.map((u) => u.accountId)}::text[])
-        and not exists (select 1 from incoming i
-          where i.account_id = ug.account_id and i.group_id = ug.group_id)
-    )
-    insert into user_groups (org_id, account_id, group_id)
-    select ${orgId}, account_id, group_id from incoming
-    on conflict do nothing
-  `.execute(trx);
+      using unnest(${ended.map((e) => e[0])}::text[], ${ended.map((e) => e[1])}::text[]) as e (a, g)
+      where ug.org_id = ${orgId} and ug.account_id = e.a and ug.group_id = e.g`.execute(trx);
+  }
+  for (const chunk of chunks(added, 2000)) {
+    await trx
+      .insertInto("user_groups")
+      .values(chunk)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
+/** `= any($1::text[])`: one parameter for a list of any length. */
+function anyText(values: string[]): RawBuilder<string> {
+  return sql<string>`any(${values}::text[])`;
 }
 
 /**
