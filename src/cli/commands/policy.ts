@@ -26,6 +26,7 @@ import {
   untilInterrupted,
   UsageError,
 } from "../context.ts";
+import { withCliName } from "../errors.ts";
 import { progressPrinter } from "../progress.ts";
 
 /** Who is acting: `--by`, else the OS user. */
@@ -157,7 +158,9 @@ export function describePlan(p: BuiltPlan): string {
   );
   if (s.actions > 0)
     lines.push(
-      `  next: reclaim policy approve ${p.planId}${s.warnDays > 0 ? ` (emails the users; apply after ${s.warnDays} days)` : ""}, then reclaim policy apply ${p.planId}`,
+      withCliName(
+        `  next: \`reclaim policy approve ${p.planId}\`${s.warnDays > 0 ? ` (emails the users; apply after ${s.warnDays} days)` : ""}, then \`reclaim policy apply ${p.planId}\``,
+      ),
     );
   return lines.join("\n");
 }
@@ -206,11 +209,13 @@ export function describeApproval(a: Approval): string {
     `plan ${a.planId} approved by ${a.approvedBy} at ${a.approvedAt.toISOString()} (${a.approval})`,
   ];
   if (a.warnUntil === null)
-    lines.push(`  no warning period: apply with \`reclaim policy apply ${a.planId}\``);
+    lines.push(withCliName(`  no warning period: apply with \`reclaim policy apply ${a.planId}\``));
   else {
     const sent = a.warnings.filter((w) => w.status === "sent" || w.status === "written").length;
     lines.push(
-      `  warned ${sent} of ${a.warnings.length} users; apply on or after ${a.warnUntil.toISOString()} with \`reclaim policy apply ${a.planId}\``,
+      withCliName(
+        `  warned ${sent} of ${a.warnings.length} users; apply on or after ${a.warnUntil.toISOString()} with \`reclaim policy apply ${a.planId}\``,
+      ),
     );
     for (const w of a.warnings.filter((x) => x.status === "failed" || x.status === "skipped"))
       lines.push(`  warning to ${w.recipient ?? w.accountId} ${w.status}: ${w.detail ?? ""}`);

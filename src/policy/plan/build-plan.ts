@@ -180,6 +180,7 @@ export async function buildPlan(
     outDir: settings.outDir,
     planId,
     orgId: run.orgId,
+    orgName: run.orgName,
     dataAsOf: run.finishedAt,
     createdAt: now,
     summary,

@@ -11,11 +11,14 @@ import path from "node:path";
 import ExcelJS from "exceljs";
 import { csvLine, type CsvValue } from "../../reports/csv.ts";
 import type { CutEntry, ExcludedEntry, IdpChange, PlannedAction, PlanSummary } from "../model.ts";
+import { slug } from "../../reports/file-names.ts";
 
 export interface PlanFilesInput {
   outDir: string;
   planId: number;
   orgId: string;
+  /** Names the files, as the reports are named (its slug); the id when the org has no name. */
+  orgName: string | null;
   dataAsOf: Date;
   createdAt: Date;
   summary: PlanSummary;
@@ -143,7 +146,7 @@ export async function writePlanFiles(input: PlanFilesInput): Promise<PlanFiles> 
   await mkdir(input.outDir, { recursive: true });
   const base = path.join(
     input.outDir,
-    `reclaim-${input.orgId.replace(/[^A-Za-z0-9._-]+/g, "-")}-plan-${input.planId}`,
+    `reclaim-${slug(input.orgName ?? "") || slug(input.orgId) || "org"}-plan-${input.planId}`,
   );
   const files: PlanFiles = {
     workbookPath: `${base}.xlsx`,

@@ -9,10 +9,11 @@ import { runCli } from "../../helpers/cli.ts";
 describe("reclaim demo shows a plan", () => {
   it("prints a dry-run plan and leaves it pending, with no write made", async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "reclaim-policy-demo-"));
-    const r = await runCli(["demo", "--users", "300"], { cwd, timeoutMs: 50_000 });
+    const r = await runCli(["demo", "--users", "300"], { cwd });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^plan \d+ for Demo Org \(.*\) \(dry run; data as of /m);
-    expect(r.stdout).toMatch(/next: (npx )?reclaim policy approve \d+/);
+    expect(r.stdout).toMatch(/next: `(npx )?reclaim policy approve \d+`/);
+    expect(r.stdout).toMatch(/^ {2}workbook: reports\/reclaim-demo-org-plan-\d+\.xlsx$/m);
     expect(r.stdout).toContain("(the demo never applies a plan)");
     const database = await openDatabase({ dataDir: path.join(cwd, "data", "demo") });
     try {

@@ -206,6 +206,6 @@ describeEachBackend("policy plan", (backend) => {
       expect(r["API calls"]).toContain(p.actions[i]!.calls[0]!.path);
     const text = describePlan(p);
     expect(text).toMatch(/^plan \d+ for .* \(dry run; data as of /);
-    expect(text).toContain(`next: reclaim policy approve ${p.planId}`);
+    expect(text).toMatch(new RegExp(`next: \`(npx )?reclaim policy approve ${p.planId}\``));
   });
 });
