@@ -174,7 +174,9 @@ describe("reclaim email exit codes", () => {
       const email = await runCli(["email"], { cwd, env });
       expect(report.code).toBe(1);
       expect(email.code).toBe(report.code);
-      expect(email.stderr.trim()).toBe("reclaim: no report to send: run `npx reclaim report` first");
+      expect(email.stderr.trim()).toBe(
+        "reclaim: no report to send: run `npx reclaim report` first",
+      );
     } finally {
       await shared.drop();
     }

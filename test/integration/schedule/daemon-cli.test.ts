@@ -232,7 +232,9 @@ describe(`reclaim schedule (a real daemon process) [${backend.name}]`, () => {
       // The resumed crawl fetched only the pages that were not stored (its own count: a request
       // the killed process sent just before it died may still reach the simulator).
       const pages = Math.ceil(Number(crawled.users) / 100);
-      expect((crawled.apiCalls as Record<string, number>)["users-search"]).toBe(pages - storedPages);
+      expect((crawled.apiCalls as Record<string, number>)["users-search"]).toBe(
+        pages - storedPages,
+      );
 
       const database = await shared.open();
       try {

@@ -187,7 +187,9 @@ describe("status → typed error (through the transport)", () => {
       );
       expect(err).toBeInstanceOf(AuthError);
       expect((err as Error).message).toMatch(/create an organization API key without scopes/i);
-      expect((err as Error).message).toContain("site API tokens (Basic auth on *.atlassian.net) and OAuth tokens do not work here");
+      expect((err as Error).message).toContain(
+        "site API tokens (Basic auth on *.atlassian.net) and OAuth tokens do not work here",
+      );
       expect((err as Error).message.includes("scopes do not cover")).toBe(
         body.message.includes("scope"),
       );
