@@ -273,23 +273,35 @@ export async function pendingUserChecks(
   return q.orderBy("account_id").orderBy("purpose").limit(limit).execute();
 }
 
-export async function completeUserCheck(
+export interface CompletedCheck {
+  accountId: string;
+  purpose: CheckPurpose;
+  state: "done" | "failed";
+  detail?: Record<string, unknown>;
+}
+
+/** Marks many per-user checks of a run done or failed, with their details, in one UPDATE. */
+export async function completeUserChecks(
   db: Db,
   runId: number,
-  check: {
-    accountId: string;
-    purpose: CheckPurpose;
-    state: "done" | "failed";
-    detail?: Record<string, unknown>;
-  },
+  checks: CompletedCheck[],
 ): Promise<void> {
-  await db
-    .updateTable("crawl_user_checks")
-    .set({ state: check.state, detail: json(check.detail ?? {}) })
-    .where("run_id", "=", runId)
-    .where("account_id", "=", check.accountId)
-    .where("purpose", "=", check.purpose)
-    .execute();
+  // Bound the statement's parameters (4 a row) well under Postgres's 65,535.
+  for (let i = 0; i < checks.length; i += 2000) {
+    const rows = checks
+      .slice(i, i + 2000)
+      .map(
+        (c) =>
+          sql`(${c.accountId}::text, ${c.purpose}::text, ${c.state}::text, ${json(c.detail ?? {})}::jsonb)`,
+      );
+    await sql`
+      update crawl_user_checks c
+      set state = v.state, detail = v.detail
+      from (values ${sql.join(rows)}) as v(account_id, purpose, state, detail)
+      where c.run_id = ${runId} and c.account_id = v.account_id and c.purpose = v.purpose`.execute(
+      db,
+    );
+  }
 }
 
 /** Why a user needs a per-user read in this run (see crawl_user_checks). */
