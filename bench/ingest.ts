@@ -28,7 +28,11 @@ import { storeUsersPage } from "../src/crawl/phases/users.ts";
 import { openDatabase } from "../src/db/connect.ts";
 import { migrateDownAll, migrateToLatest } from "../src/db/migrate.ts";
 import { insertRunningRun } from "../src/db/repositories/crawl-runs.repository.ts";
-import type { UserInput } from "../src/db/repositories/org-data.repository.ts";
+import {
+  activityRow,
+  userRow,
+  type UserInput,
+} from "../src/db/repositories/org-data.repository.ts";
 import type { Database } from "../src/db/schema.ts";
 import { systemClock } from "../src/shared/clock.ts";
 import { silentLogger } from "../src/shared/log.ts";
@@ -176,27 +180,7 @@ async function storePlainly(db: Db, pages: UserInput[][]): Promise<number> {
     await db.transaction().execute(async (trx) => {
       await trx
         .insertInto("users")
-        .values(
-          users.map((u) => ({
-            org_id: orgId,
-            account_id: u.accountId,
-            email: u.email,
-            name: u.name,
-            account_type: u.accountType,
-            account_status: u.accountStatus,
-            membership_status: u.membershipStatus,
-            status: u.status,
-            claim_status: u.claimStatus,
-            management_source: u.managementSource,
-            platform_roles: JSON.stringify(u.platformRoles) as never,
-            mfa_enabled: u.mfaEnabled,
-            added_to_org: u.addedToOrg,
-            first_seen_run_id: 1,
-            last_seen_run_id: 1,
-            removed_at: null,
-            updated_at: new Date(),
-          })),
-        )
+        .values(users.map((u) => userRow(orgId, 1, new Date(), u)))
         .execute();
       const memberships = users.flatMap((u) =>
         (u.groupIds ?? []).map((group_id) => ({
@@ -207,17 +191,7 @@ async function storePlainly(db: Db, pages: UserInput[][]): Promise<number> {
       );
       if (memberships.length > 0) await trx.insertInto("user_groups").values(memberships).execute();
       const activity = users.flatMap((u) =>
-        (u.products ?? []).map((p) => ({
-          org_id: orgId,
-          account_id: u.accountId,
-          product_key: p.productKey,
-          resource_id: p.resourceId,
-          last_active_at: p.lastActiveAt,
-          last_active_date: p.lastActiveDate,
-          source: "bulk" as const,
-          observed_at: new Date(),
-          run_id: 1,
-        })),
+        (u.products ?? []).map((p) => activityRow(orgId, 1, new Date(), "bulk", u.accountId, p)),
       );
       if (activity.length > 0) await trx.insertInto("user_products").values(activity).execute();
     });

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import { json } from "../json.ts";
-import type { Database, NewUserProduct } from "../schema.ts";
+import type { Database, NewUser, NewUserProduct } from "../schema.ts";
 import type { Statement } from "../statement.ts";
 
 type Db = Kysely<Database>;
@@ -192,6 +192,51 @@ export interface ActivityInput {
   lastActiveDate: string | null;
 }
 
+/** The `users` row of a user a run saw (`runId`) at `at`. */
+export function userRow(orgId: string, runId: number, at: Date, u: UserInput): NewUser {
+  return {
+    org_id: orgId,
+    account_id: u.accountId,
+    email: u.email,
+    name: u.name,
+    account_type: u.accountType,
+    account_status: u.accountStatus,
+    membership_status: u.membershipStatus,
+    status: u.status,
+    claim_status: u.claimStatus,
+    management_source: u.managementSource,
+    platform_roles: json(u.platformRoles),
+    mfa_enabled: u.mfaEnabled,
+    added_to_org: u.addedToOrg,
+    first_seen_run_id: runId,
+    last_seen_run_id: runId,
+    removed_at: null,
+    updated_at: at,
+  };
+}
+
+/** The `user_products` row of one product's activity, as run `runId` read it at `at`. */
+export function activityRow(
+  orgId: string,
+  runId: number,
+  at: Date,
+  source: NewUserProduct["source"],
+  accountId: string,
+  p: ActivityInput,
+): NewUserProduct {
+  return {
+    org_id: orgId,
+    account_id: accountId,
+    product_key: p.productKey,
+    resource_id: p.resourceId,
+    last_active_at: p.lastActiveAt,
+    last_active_date: p.lastActiveDate,
+    source,
+    observed_at: at,
+    run_id: runId,
+  };
+}
+
 /**
  * Saves one page of users: the users, their group memberships and (where the page carried
  * it) their per-product activity, replacing what an earlier run stored for them.
@@ -207,27 +252,7 @@ export async function saveUserPage(
   const unique = uniqueBy(users, (u) => u.accountId);
   await trx
     .insertInto("users")
-    .values(
-      unique.map((u) => ({
-        org_id: orgId,
-        account_id: u.accountId,
-        email: u.email,
-        name: u.name,
-        account_type: u.accountType,
-        account_status: u.accountStatus,
-        membership_status: u.membershipStatus,
-        status: u.status,
-        claim_status: u.claimStatus,
-        management_source: u.managementSource,
-        platform_roles: json(u.platformRoles),
-        mfa_enabled: u.mfaEnabled,
-        added_to_org: u.addedToOrg,
-        first_seen_run_id: runId,
-        last_seen_run_id: runId,
-        removed_at: null,
-        updated_at: at,
-      })),
-    )
+    .values(unique.map((u) => userRow(orgId, runId, at, u)))
     .onConflict((oc) =>
       oc.columns(["org_id", "account_id"]).doUpdateSet((eb) => ({
         email: eb.ref("excluded.email"),
@@ -316,17 +341,7 @@ export async function replaceActivity(
         (before.last_active_at?.getTime() ?? null) === (p.lastActiveAt?.getTime() ?? null) &&
         before.last_active_date === p.lastActiveDate;
       if (same) continue;
-      changed.push({
-        org_id: orgId,
-        account_id: u.accountId,
-        product_key: p.productKey,
-        resource_id: p.resourceId,
-        last_active_at: p.lastActiveAt,
-        last_active_date: p.lastActiveDate,
-        source,
-        observed_at: at,
-        run_id: runId,
-      });
+      changed.push(activityRow(orgId, runId, at, source, u.accountId, p));
     }
   }
   const gone = [...stored.entries()].filter(([k, row]) => row.source !== "grant" && !seen.has(k));
@@ -368,7 +383,7 @@ export async function replaceGroupsOf(
 ): Promise<void> {
   if (users.length === 0) return;
   const key = (a: string, g: string) => `${a}\u0000${g}`;
-  const stored = new Set(
+  const stored = new Map(
     (
       await trx
         .selectFrom("user_groups")
@@ -376,7 +391,7 @@ export async function replaceGroupsOf(
         .where("org_id", "=", orgId)
         .where("account_id", "=", anyText(users.map((u) => u.accountId)))
         .execute()
-    ).map((row) => key(row.account_id, row.group_id)),
+    ).map((row) => [key(row.account_id, row.group_id), row]),
   );
   const wanted = new Set<string>();
   const added: { org_id: string; account_id: string; group_id: string }[] = [];
@@ -388,11 +403,12 @@ export async function replaceGroupsOf(
       if (!stored.has(k)) added.push({ org_id: orgId, account_id: u.accountId, group_id: groupId });
     }
   }
-  const ended = [...stored].filter((k) => !wanted.has(k)).map((k) => k.split("\u0000"));
+  const ended = [...stored].filter(([k]) => !wanted.has(k)).map(([, row]) => row);
   if (ended.length > 0) {
     await sql`
       delete from user_groups ug
-      using unnest(${ended.map((e) => e[0])}::text[], ${ended.map((e) => e[1])}::text[]) as e (a, g)
+      using unnest(${ended.map((e) => e.account_id)}::text[],
+                   ${ended.map((e) => e.group_id)}::text[]) as e (a, g)
       where ug.org_id = ${orgId} and ug.account_id = e.a and ug.group_id = e.g`.execute(trx);
   }
   for (const chunk of chunks(added, 2000)) {
