@@ -35,8 +35,7 @@ import {
 } from "./decide.ts";
 import { dropActiveInLaterCrawl } from "./later-activity.ts";
 import {
-  DEFAULT_SETTLE,
-  realSleep,
+  engineContext,
   runSteps,
   settled,
   type EngineContext,
@@ -149,17 +148,7 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
     clock,
     { orgId: plan.org_id, planId, leaseMs: options.leaseMs },
     async (renew) => {
-      const ctx: EngineContext = {
-        db,
-        api: deps.api,
-        clock,
-        log: deps.log,
-        sleep: deps.sleep ?? realSleep,
-        settle: options.settle ?? DEFAULT_SETTLE,
-        actor: options.actor,
-        signal: options.signal,
-        retryFailed: options.retryFailed ?? false,
-      };
+      const ctx = engineContext(deps, options, options.retryFailed ?? false);
       if (fresh.runId > Number(plan.crawl_run_id))
         await dropActiveInLaterCrawl(db, plan, fresh, clock.now());
       const actions = await planActions(db, planId);

@@ -58,6 +58,25 @@ export interface EngineContext {
   retryFailed: boolean;
 }
 
+/** The engine's context for one run of apply or undo, from its dependencies and options. */
+export function engineContext(
+  deps: Pick<EngineContext, "db" | "api" | "clock" | "log"> & { sleep?: Sleep | undefined },
+  options: { actor: string; settle?: Settle | undefined; signal?: AbortSignal | undefined },
+  retryFailed: boolean,
+): EngineContext {
+  return {
+    db: deps.db,
+    api: deps.api,
+    clock: deps.clock,
+    log: deps.log,
+    sleep: deps.sleep ?? realSleep,
+    settle: options.settle ?? DEFAULT_SETTLE,
+    actor: options.actor,
+    signal: options.signal,
+    retryFailed,
+  };
+}
+
 const targetSchema = z.object({
   accountId: z.string(),
   groupId: z.string().optional(),

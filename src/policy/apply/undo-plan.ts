@@ -21,7 +21,7 @@ import type { PolicyActionRow } from "../../db/tables/policy.ts";
 import { PolicyRefusal } from "../errors.ts";
 import type { ActionOutcome, ApplyDeps } from "./apply-plan.ts";
 import { withOrgClaim } from "./claim.ts";
-import { DEFAULT_SETTLE, realSleep, runSteps, type EngineContext, type Settle } from "./journal.ts";
+import { engineContext, runSteps, type EngineContext, type Settle } from "./journal.ts";
 import { inverseOf } from "./step-state.ts";
 
 export interface UndoOptions {
@@ -71,18 +71,8 @@ export async function undoPlan(deps: ApplyDeps, options: UndoOptions): Promise<U
     clock,
     { orgId: plan.org_id, planId, leaseMs: options.leaseMs },
     async (renew) => {
-      const ctx: EngineContext = {
-        db,
-        api: deps.api,
-        clock,
-        log: deps.log,
-        sleep: deps.sleep ?? realSleep,
-        settle: options.settle ?? DEFAULT_SETTLE,
-        actor: options.actor,
-        signal: options.signal,
-        // a licence-limit refusal of an earlier undo is tried again
-        retryFailed: true,
-      };
+      // a licence-limit refusal of an earlier undo is tried again
+      const ctx = engineContext(deps, options, true);
       const all = await planActions(db, planId);
       const chosen =
         options.actionId === undefined
