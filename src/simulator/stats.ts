@@ -17,11 +17,6 @@ export interface SimStats {
   faults: number;
   /** Requests left unanswered by the `stall` fault (also counted in `faults`). */
   stalls: number;
-  /**
-   * Requests being handled now (latency included): a write whose client went away is still
-   * applied when its turn comes, so 0 means nothing more will change the org.
-   */
-  inFlight: number;
 }
 
 export function emptyStats(): SimStats {
@@ -33,6 +28,5 @@ export function emptyStats(): SimStats {
     unauthorized: 0,
     faults: 0,
     stalls: 0,
-    inFlight: 0,
   };
 }

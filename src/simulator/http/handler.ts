@@ -104,15 +104,6 @@ export async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  deps.stats.inFlight++;
-  try {
-    await answer(deps, req, res);
-  } finally {
-    deps.stats.inFlight--;
-  }
-}
-
-async function answer(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { stats, options } = deps;
   stats.total++;
   const now = options.clock();
