@@ -75,8 +75,9 @@ describeEachBackend("crawl killed with SIGKILL", (backend) => {
         expect(run.status).toBe("running");
         storedPages = (run.checkpoint as unknown as Checkpoint).usersPages;
         expect(storedPages).toBeGreaterThan(0);
-        // At most the pages read ahead at the kill were fetched but not stored.
-        expect(pagesBeforeKill - storedPages).toBeLessThanOrEqual(PAGES_READ_AHEAD);
+        // Fetched but not stored at the kill: at most the page being stored (its transaction
+        // had not committed) and the pages read ahead behind it.
+        expect(pagesBeforeKill - storedPages).toBeLessThanOrEqual(PAGES_READ_AHEAD + 1);
       } finally {
         await database.close();
       }
