@@ -178,7 +178,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       faults = new Faults(f);
     },
     resetStats() {
-      Object.assign(stats, emptyStats());
+      // Requests still being handled stay counted: they end after the reset.
+      Object.assign(stats, emptyStats(), { inFlight: stats.inFlight });
     },
     snapshot: (org) => stateOf(org).snapshot(),
     auditEvents: (org) => structuredClone(stateOf(org).org.events),

@@ -17,6 +17,12 @@ export interface SimStats {
   faults: number;
   /** Requests left unanswered by the `stall` fault (also counted in `faults`). */
   stalls: number;
+  /**
+   * Requests being handled now, latency included. A write whose client went away after
+   * sending it is still applied when its turn comes: 0 means nothing in flight will change
+   * the org any more.
+   */
+  inFlight: number;
 }
 
 export function emptyStats(): SimStats {
@@ -28,5 +34,6 @@ export function emptyStats(): SimStats {
     unauthorized: 0,
     faults: 0,
     stalls: 0,
+    inFlight: 0,
   };
 }

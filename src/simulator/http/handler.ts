@@ -37,6 +37,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
+    // A client that went away before its body was read never sends the rest: the request ends
+    // here (after a normal "end" this rejection is ignored, the promise has settled).
+    const gone = () => reject(new Error("the client went away before its request body was read"));
+    if (req.destroyed) gone();
+    else req.on("close", gone);
   });
 }
 
@@ -104,6 +109,15 @@ export async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  deps.stats.inFlight++;
+  try {
+    await answer(deps, req, res);
+  } finally {
+    deps.stats.inFlight--;
+  }
+}
+
+async function answer(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { stats, options } = deps;
   stats.total++;
   const now = options.clock();

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../../src/simulator/index.ts";
 import type { RunningSimulator, SimulatorOptions } from "../../../src/simulator/index.ts";
@@ -141,6 +142,38 @@ describe("fault injection", () => {
     const again = performance.now();
     expect((await client(sim).get("/admin/v1/orgs")).status).toBe(200);
     expect(performance.now() - again).toBeGreaterThanOrEqual(55);
+  });
+
+  it("counts requests in flight, and ends one whose client left before sending its body", async () => {
+    const sim = await start({ faults: { latencyMs: 50 } });
+    const until = (n: number) =>
+      new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (sim.stats.inFlight === n) {
+            clearInterval(poll);
+            resolve();
+          }
+        }, 5);
+      });
+    const answered = client(sim).get("/admin/v1/orgs");
+    await until(1);
+    await answered;
+    expect(sim.stats.inFlight).toBe(0);
+    const url = new URL(`/admin/v2/orgs/${sim.orgId}/directories/-/users/search`, sim.url);
+    const req = request(url, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${sim.apiKey}`,
+        "content-type": "application/json",
+        "content-length": "100",
+      },
+    });
+    req.on("error", () => {});
+    req.write('{"limit":');
+    await until(1);
+    req.destroy();
+    await until(0);
+    expect(sim.stats.inFlight).toBe(0);
   });
 
   it("rejects invalid fault rates", async () => {
