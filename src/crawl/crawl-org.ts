@@ -25,9 +25,16 @@ import type { Kysely } from "kysely";
 import type { Checkpoint, CrawlContext, CrawlProgress } from "./context.ts";
 import { crawlCatalog, loadCatalog } from "./phases/catalog.ts";
 import { finaliseRun, type FinaliseResult } from "./phases/finalise.ts";
-import { crawlPerUser, escalateOnDisagreement, queueSample } from "./phases/per-user.ts";
+import {
+  CheckFeed,
+  crawlPerUser,
+  escalateOnDisagreement,
+  queueSample,
+  readChecksAlongside,
+} from "./phases/per-user.ts";
 import { crawlUsers } from "./phases/users.ts";
 import type { CrawlMetrics, RequestMeter } from "./metrics.ts";
+import type { ProductCatalog } from "./product-catalog.ts";
 import { claimRun, CrawlError, keepLease, releaseRun } from "./run-claim.ts";
 
 export { CrawlError } from "./run-claim.ts";
@@ -225,13 +232,14 @@ async function runPhases(
     checkpoint.catalogDone = true;
     await updateRun(db, ctx.runId, { checkpoint: { ...checkpoint } });
   }
-  if (!checkpoint.usersDone) await crawlUsers(ctx, catalog);
-  await queueSample(ctx);
   const perUserStart = meter.count("last-active-dates");
   const perUserStarted = Date.now();
-  // Queued per-user work: last-active-dates where bulk data was missing or unknown (none with
-  // `bulk` unless a page lacked it), the cross-check sample, direct-role reads (every
-  // strategy) and groups a page did not carry.
+  // Per-user work: last-active-dates where bulk data was missing or unknown (every user with
+  // `per-user`, none with `bulk` unless a page lacked it), direct-role reads (every strategy)
+  // and groups a page did not carry. It starts as soon as the first page is stored.
+  if (!checkpoint.usersDone) await walkUsersAndRead(ctx, catalog);
+  await queueSample(ctx);
+  // What is left: the cross-check sample, and work queued before a resume.
   await crawlPerUser(ctx, catalog);
   if (await escalateOnDisagreement(ctx, options.maxSampleDisagreement ?? 0.1)) {
     await crawlPerUser(ctx, catalog);
@@ -260,6 +268,27 @@ async function runPhases(
   });
   const result = await finaliseRun(ctx, { ...metrics });
   return { result, metrics };
+}
+
+/**
+ * The users walk, with the per-user reads of each stored page running beside it. Whichever
+ * fails first stops the other, and its error is the one thrown.
+ */
+async function walkUsersAndRead(ctx: CrawlContext, catalog: ProductCatalog): Promise<void> {
+  const feed = new CheckFeed();
+  const stop = new AbortController();
+  const both: CrawlContext = { ...ctx, signal: sharedSignal(ctx.signal, stop.signal) };
+  let first: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    first ??= { error };
+    stop.abort(error);
+    feed.close();
+  };
+  const reads = readChecksAlongside(both, catalog, feed).catch(fail);
+  await crawlUsers(both, catalog, (checks) => feed.push(checks)).catch(fail);
+  feed.close();
+  await reads;
+  if (first) throw first.error;
 }
 
 /** The database stayed away longer than the crawl waits for it. */

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from "kysely";
 import { expect } from "vitest";
-import { createAtlassianClient } from "../../src/atlassian/index.ts";
+import { createAtlassianClient, type RequestEvent } from "../../src/atlassian/index.ts";
 import type { CrawlStrategy } from "../../src/config/sections/crawl.ts";
 import { crawlOrg, type CrawlOrgOptions, type CrawlOrgResult } from "../../src/crawl/crawl-org.ts";
 import { RequestMeter } from "../../src/crawl/metrics.ts";
@@ -33,6 +33,8 @@ export async function crawlSimulator(
     crawl?: Partial<CrawlOrgOptions>;
     /** Per-attempt HTTP timeout of the client. */
     timeoutMs?: number;
+    /** Told of every HTTP attempt, in order. */
+    onRequest?: (event: RequestEvent) => void;
   } = {},
 ): Promise<CrawlOrgResult> {
   const org = sim.orgs[options.orgIndex ?? 0]!;
@@ -49,7 +51,10 @@ export async function crawlSimulator(
       maxAttempts: options.maxAttempts ?? 8,
       serverErrorAttempts: options.maxAttempts ?? 6,
     },
-    onRequest: meter.record,
+    onRequest: (event) => {
+      meter.record(event);
+      options.onRequest?.(event);
+    },
   });
   return crawlOrg(
     {

@@ -29,6 +29,7 @@ import {
   updateRun,
   type CheckPurpose,
   type CrawlErrorInput,
+  type QueuedCheck,
 } from "../../db/repositories/crawl-runs.repository.ts";
 import {
   activityOf,
@@ -111,9 +112,11 @@ interface Outcome {
   retryable?: boolean;
 }
 
+/** Reads the per-user work queued in the database, with progress, until none is pending. */
 export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): Promise<void> {
   const counts = await countUserChecks(ctx.db, ctx.runId);
-  const pending = counts.fillPending + counts.samplePending + counts.rolesPending;
+  const pending =
+    counts.fillPending + counts.samplePending + counts.rolesPending + counts.groupsPending;
   const total =
     pending +
     counts.fillDone +
@@ -121,9 +124,106 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
     counts.sampleDone +
     counts.sampleFailed +
     counts.rolesDone +
-    counts.rolesFailed;
-  let done = total - pending;
-  if (done === total) return;
+    counts.rolesFailed +
+    counts.groupsDone +
+    counts.groupsFailed;
+  if (pending === 0) return;
+  const progress = perUserProgress(ctx, total - pending, total);
+  await readChecks(ctx, catalog, queuedInDatabase(ctx), progress.read);
+  progress.report();
+}
+
+/**
+ * Reads per-user work as the users walk queues it (`feed`), until the feed is closed and
+ * drained: the reads of the first pages run while later pages are fetched. Only work whose
+ * page has committed is fed, and each outcome is committed like any other, so a stop leaves
+ * the rest queued in the database for `crawlPerUser`.
+ */
+export async function readChecksAlongside(
+  ctx: CrawlContext,
+  catalog: ProductCatalog,
+  feed: CheckFeed,
+): Promise<void> {
+  await readChecks(ctx, catalog, { next: () => feed.next(), settle: async () => {} }, () => {});
+}
+
+/** Per-user work handed from the users walk to the reads running beside it. */
+export class CheckFeed {
+  private readonly items: QueuedCheck[] = [];
+  private readonly waiting: ((item: QueuedCheck | undefined) => void)[] = [];
+  private closed = false;
+
+  /** Adds work (its page has committed). */
+  push(checks: QueuedCheck[]): void {
+    for (const check of checks) {
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(check);
+      else this.items.push(check);
+    }
+  }
+
+  /** No more work will come: readers finish once the queue is empty. */
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter(undefined);
+  }
+
+  /** The next piece of work, waiting for one; undefined once closed and empty. */
+  next(): Promise<QueuedCheck | undefined> {
+    const item = this.items.shift();
+    if (item || this.closed) return Promise.resolve(item);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+/** Where the pool takes its work from; `settle` waits for a read of the queue in flight. */
+interface CheckSource {
+  next: () => Promise<QueuedCheck | undefined>;
+  settle: () => Promise<void>;
+}
+
+/**
+ * Pending work from the database, a batch at a time: the next batch is read while the last
+ * reads of this one are in flight, so the API never waits for the database between batches.
+ */
+function queuedInDatabase(ctx: CrawlContext): CheckSource {
+  let after: QueuedCheck | null = null;
+  let queue: QueuedCheck[] = [];
+  let exhausted = false;
+  let refilling: Promise<void> | undefined;
+  const refill = (): Promise<void> => {
+    refilling ??= (async () => {
+      try {
+        const batch = await pendingUserChecks(ctx.db, ctx.runId, after, BATCH);
+        if (batch.length === 0) exhausted = true;
+        after = batch[batch.length - 1] ?? after;
+        queue = queue.concat(batch);
+      } finally {
+        refilling = undefined;
+      }
+    })();
+    return refilling;
+  };
+  return {
+    next: async () => {
+      for (;;) {
+        if (!exhausted && queue.length <= ctx.concurrency && !refilling)
+          void refill().catch(() => {});
+        const item = queue.shift();
+        if (item) return item;
+        if (exhausted) return undefined;
+        await (refilling ?? refill());
+      }
+    },
+    settle: async () => {
+      await refilling?.catch(() => {});
+    },
+  };
+}
+
+/** The per-user progress line: done/total, each endpoint class's rate against its limit, ETA. */
+function perUserProgress(ctx: CrawlContext, alreadyDone: number, total: number) {
+  let done = alreadyDone;
   const started = Date.now();
   const eta = etaTracker();
   // Completed reads per endpoint class in the last minute: each class has its own limit.
@@ -154,39 +254,28 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
     });
   };
   report();
-
-  // One pool of workers over the whole queue, fed a batch at a time: the next batch is read
-  // while the last reads of this one are in flight, so the API never waits for the database
-  // between batches. Outcomes are committed behind the reads, COMMIT_EVERY at a time, one
-  // commit at a time; the first commit that fails stops the phase.
-  let after: { account_id: string; purpose: CheckPurpose } | null = null;
-  let queue: { account_id: string; purpose: CheckPurpose }[] = [];
-  let exhausted = false;
-  let refilling: Promise<void> | undefined;
-  const refill = (): Promise<void> => {
-    refilling ??= (async () => {
-      try {
-        const batch = await pendingUserChecks(ctx.db, ctx.runId, after, BATCH);
-        if (batch.length === 0) exhausted = true;
-        after = batch[batch.length - 1] ?? after;
-        queue = queue.concat(batch);
-      } finally {
-        refilling = undefined;
-      }
-    })();
-    return refilling;
+  const read = (check: QueuedCheck) => {
+    done += 1;
+    const endpoint = check.purpose === "roles" ? "user-role-assignments" : "last-active-dates";
+    const times = recent.get(endpoint) ?? [];
+    times.push(Date.now());
+    recent.set(endpoint, times);
+    if (done % 10 === 0) report();
   };
-  const next = async (): Promise<{ account_id: string; purpose: CheckPurpose } | undefined> => {
-    for (;;) {
-      if (!exhausted && queue.length <= ctx.concurrency && !refilling)
-        void refill().catch(() => {});
-      const item = queue.shift();
-      if (item) return item;
-      if (exhausted) return undefined;
-      await (refilling ?? refill());
-    }
-  };
+  return { read, report };
+}
 
+/**
+ * One pool of workers over the work `source` hands out. Outcomes are committed behind the
+ * reads, COMMIT_EVERY at a time, one commit at a time; the first commit that fails stops the
+ * pool, and so does the first fatal read error (cancelling every read queued or in flight).
+ */
+async function readChecks(
+  ctx: CrawlContext,
+  catalog: ProductCatalog,
+  source: CheckSource,
+  onRead: (check: QueuedCheck) => void,
+): Promise<void> {
   let buffer: Outcome[] = [];
   let commitFailure: { error: unknown } | undefined;
   let flushing: Promise<void> = Promise.resolve();
@@ -200,7 +289,6 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
         commitFailure ??= { error };
       });
   };
-  // The first fatal error cancels every read still queued or in flight, at once.
   const stop = new AbortController();
   const phaseSignal = sharedSignal(ctx.signal, stop.signal);
   const phase: CrawlContext = { ...ctx, signal: phaseSignal };
@@ -208,17 +296,12 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
   const worker = async () => {
     while (!failure) {
       if (commitFailure) throw commitFailure.error;
-      const item = await next();
+      const item = await source.next();
       if (!item || failure) return;
       const outcome = await readOne(phase, catalog, item.account_id, item.purpose);
-      buffer.push(outcome);
-      done += 1;
-      const endpoint = item.purpose === "roles" ? "user-role-assignments" : "last-active-dates";
-      const times = recent.get(endpoint) ?? [];
-      times.push(Date.now());
-      recent.set(endpoint, times);
+      buffer.push(outcome); // not `buffer.push(await …)`: a flush may swap the buffer meanwhile
+      onRead(item);
       if (buffer.length >= COMMIT_EVERY) scheduleFlush();
-      if (done % 10 === 0) report();
     }
   };
   try {
@@ -235,11 +318,10 @@ export async function crawlPerUser(ctx: CrawlContext, catalog: ProductCatalog): 
   } finally {
     if (!failure) scheduleFlush();
     await flushing;
-    await refilling?.catch(() => {});
+    await source.settle();
   }
   if (failure) throw failure.error;
   if (commitFailure) throw commitFailure.error;
-  report();
 }
 
 async function readOne(

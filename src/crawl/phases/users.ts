@@ -21,6 +21,7 @@ import {
   updateRun,
   type CheckPurpose,
   type CrawlErrorInput,
+  type QueuedCheck,
 } from "../../db/repositories/crawl-runs.repository.ts";
 import {
   countUsersSeenInRun,
@@ -45,10 +46,18 @@ export const PAGES_READ_AHEAD = 2;
 /** How often a walk restarts from the first page when the API rejects a cursor as stale. */
 const MAX_CURSOR_RESTARTS = 3;
 
-export async function crawlUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<void> {
+/**
+ * @param onQueued told of the per-user reads each stored page queued, once its transaction
+ *   has committed (so they can start while the walk goes on)
+ */
+export async function crawlUsers(
+  ctx: CrawlContext,
+  catalog: ProductCatalog,
+  onQueued: (checks: QueuedCheck[]) => void = () => {},
+): Promise<void> {
   for (let restarts = 0; ; restarts++) {
     try {
-      await walkUsers(ctx, catalog);
+      await walkUsers(ctx, catalog, onQueued);
       return;
     } catch (error) {
       // Cursors expire. Upserts are idempotent, so re-walking from the first page is safe;
@@ -69,7 +78,11 @@ export async function crawlUsers(ctx: CrawlContext, catalog: ProductCatalog): Pr
   }
 }
 
-async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<void> {
+async function walkUsers(
+  ctx: CrawlContext,
+  catalog: ProductCatalog,
+  onQueued: (checks: QueuedCheck[]) => void,
+): Promise<void> {
   const { client, orgId, signal, checkpoint } = ctx;
   if (checkpoint.usersTotal === undefined) {
     checkpoint.usersTotal = await countUsers(client, { orgId, signal });
@@ -135,7 +148,7 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
     checkpoint.usersCursor = page.nextCursor;
     checkpoint.usersPages += 1;
     checkpoint.usersDone = page.nextCursor === undefined;
-    await storeUsersPage(ctx.db, orgId, ctx.runId, {
+    const queued = await storeUsersPage(ctx.db, orgId, ctx.runId, {
       at,
       users,
       discovered: catalog.takeDiscovered(),
@@ -143,6 +156,7 @@ async function walkUsers(ctx: CrawlContext, catalog: ProductCatalog): Promise<vo
       rejected,
       checkpoint: { ...checkpoint },
     });
+    if (queued.length > 0) onQueued(queued);
     done += users.length;
     progress();
   }
@@ -171,12 +185,13 @@ export async function storeUsersPage(
   orgId: string,
   runId: number,
   page: UsersPageWrite,
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+): Promise<QueuedCheck[]> {
+  return db.transaction().execute(async (trx) => {
     if (page.discovered.length > 0) await upsertProducts(trx, orgId, runId, page.discovered);
     await saveUserPage(trx, orgId, runId, page.at, page.users);
-    await queueChecksByPurpose(trx, runId, page.checks);
+    const queued = await queueChecksByPurpose(trx, runId, page.checks);
     await recordErrors(trx, runId, page.rejected);
     await updateRun(trx, runId, { checkpoint: { ...page.checkpoint }, heartbeatAt: page.at });
+    return queued;
   });
 }

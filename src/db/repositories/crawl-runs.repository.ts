@@ -232,11 +232,18 @@ export async function queueUserChecks(
 }
 
 /** Queues several kinds of per-user work at once, in one statement (idempotent). */
+/** A per-user read the crawl must make: one user, one purpose. */
+export interface QueuedCheck {
+  account_id: string;
+  purpose: CheckPurpose;
+}
+
+/** Queues per-user reads; returns those newly queued (a read queued before is left as it is). */
 export async function queueChecksByPurpose(
   db: Db,
   runId: number,
   byPurpose: Partial<Record<CheckPurpose, string[]>>,
-): Promise<void> {
+): Promise<QueuedCheck[]> {
   const rows = Object.entries(byPurpose).flatMap(([purpose, accountIds]) =>
     (accountIds ?? []).map((account_id) => ({
       run_id: runId,
@@ -244,11 +251,12 @@ export async function queueChecksByPurpose(
       purpose: purpose as CheckPurpose,
     })),
   );
-  if (rows.length === 0) return;
-  await db
+  if (rows.length === 0) return [];
+  return db
     .insertInto("crawl_user_checks")
     .values(rows)
     .onConflict((oc) => oc.doNothing())
+    .returning(["account_id", "purpose"])
     .execute();
 }
 
@@ -259,9 +267,9 @@ export async function queueChecksByPurpose(
 export async function pendingUserChecks(
   db: Db,
   runId: number,
-  after: { account_id: string; purpose: CheckPurpose } | null,
+  after: QueuedCheck | null,
   limit: number,
-): Promise<{ account_id: string; purpose: CheckPurpose }[]> {
+): Promise<QueuedCheck[]> {
   let q = db
     .selectFrom("crawl_user_checks")
     .select(["account_id", "purpose"])

@@ -57,6 +57,21 @@ describeEachBackend("crawl", (backend) => {
     });
   }
 
+  it("reads users per user while the users walk is still fetching pages", async () => {
+    database = await backend.open();
+    sim.setFaults({ latencyMs: 10 });
+    const order: string[] = [];
+    const result = await crawlSimulator(database.db, sim, "per-user", {
+      onRequest: (e) => order.push(e.endpoint),
+    });
+    expect(result.status).toBe("succeeded");
+    await expectDatabaseMatchesOrg(database.db, sim.orgs[0]!);
+    const firstRead = order.indexOf("last-active-dates");
+    const lastPage = order.lastIndexOf("users-search");
+    expect(firstRead).toBeGreaterThan(-1);
+    expect(firstRead).toBeLessThan(lastPage);
+  });
+
   it("ends complete and identical through 5xx faults, HTML error bodies, latency and 429 storms", async () => {
     database = await backend.open();
     // The server allows a fifth of the documented rate, so the client runs into 429s until it
