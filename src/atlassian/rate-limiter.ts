@@ -79,8 +79,10 @@ interface Waiter {
  * Paces one budget — an org's share of one rate limit — to its ceiling and bounds its concurrency. Shared by every
  * caller of one client.
  *
- * Pacing is a zero-burst GCRA: request starts are spaced `interval` apart, so they never bunch
- * up, even after a stall. Callers wait in one FIFO queue served by a single timer, so a caller
+ * Pacing is a GCRA: request starts are spaced `interval` apart, so they never bunch up, even
+ * after a stall. The one exception is room the server vouches for (`X-RateLimit-Remaining`
+ * before `X-RateLimit-Reset`) beyond what the schedule will use before the reset: that is
+ * spent at once, since the reset would lose it, and it never exceeds what the server said. Callers wait in one FIFO queue served by a single timer, so a caller
  * that gives up (abort, deadline) leaves nothing behind: no reserved slot delays the callers after
  * it, and no timer keeps the process alive once the queue is empty. It adapts to the server:
  * a 429 pauses every caller until the server's wait is over and slows the pace by 15%
@@ -147,10 +149,15 @@ export class RateLimiter {
     const now = this.opts.now();
     if (status !== undefined && status !== 429 && status < 500)
       this.pace = Math.min(1, this.pace + 0.02);
-    this.vouched =
-      remaining !== undefined && resetAt !== undefined && resetAt > now && status !== 429
-        ? { room: remaining - this.inFlight - VOUCHED_MARGIN, resetAt }
-        : undefined;
+    if (remaining !== undefined && resetAt !== undefined && resetAt > now && status !== 429) {
+      const room = remaining - this.inFlight - VOUCHED_MARGIN;
+      // Within one window the count only falls: an answer that overtook a later one on the way
+      // back must not raise it again.
+      if (this.vouched?.resetAt !== resetAt || room < this.vouched.room)
+        this.vouched = { room, resetAt };
+    } else {
+      this.vouched = undefined;
+    }
     if (
       remaining !== undefined &&
       remaining <= 0 &&
@@ -266,6 +273,12 @@ export class RateLimiter {
     return p;
   }
 
+  /** Turns the schedule grants from `at` until the server's vouched window resets. */
+  private turnsBefore(at: number): number {
+    const resetAt = this.vouched?.resetAt ?? 0;
+    return resetAt > at ? Math.ceil((resetAt - at) / this.intervalMs) : 0;
+  }
+
   /** Serves the pacing queue in order, one timer at a time, until it is empty. */
   private pump(): void {
     if (this.pumping) return;
@@ -286,16 +299,21 @@ export class RateLimiter {
       // push every later turn back. Only an idle spell (an empty queue) moves the schedule on,
       // so nobody bursts to catch up on time nobody wanted; and after a long stall (a busy
       // event loop) at most MAX_CATCH_UP turns are made up at once, well inside the headroom —
-      // more only while the server's own count for this window says it takes them. Either
-      // way no turn is granted ahead of the schedule: catching up never exceeds the target.
+      // more only while the server's own count for this window says it takes them. Catching
+      // up never runs ahead of the schedule.
       const vouched =
         this.vouched && this.vouched.resetAt > now ? Math.max(0, this.vouched.room) : 0;
-      const at = Math.max(
+      let at = Math.max(
         this.busyFrom,
         this.nextAt,
         this.pausedUntil,
         now - Math.max(MAX_CATCH_UP, vouched) * this.intervalMs,
       );
+      // Room the server vouches for in this window beyond what the schedule will still use
+      // before the window resets would be lost at the reset: it is spent now, without moving
+      // the schedule. This is what the headroom below the ceiling costs otherwise.
+      const ahead = at > now && now >= this.pausedUntil && vouched > this.turnsBefore(at);
+      if (ahead) at = now;
       const refused = this.refusal(head.opts, now, Math.max(now, at));
       if (refused) {
         this.drop(this.paceWaiters, head, refused);
@@ -316,7 +334,7 @@ export class RateLimiter {
         continue;
       }
       this.paceWaiters.shift();
-      this.nextAt = at + this.intervalMs;
+      if (!ahead) this.nextAt = at + this.intervalMs;
       if (this.vouched) this.vouched.room -= 1;
       head.grant();
     }

@@ -107,6 +107,34 @@ describe("RateLimiter pacing", () => {
     expect(await stalled(true)).toBe(11); // every turn owed since the stall
   });
 
+  it("spends at once the room the server vouches for that the schedule would leave unused at the reset, and no more", async () => {
+    const vt = new VirtualTime();
+    const l = new RateLimiter({
+      limitPerMinute: 200, // one turn every 300 ms
+      maxConcurrency: 100,
+      targetUtilisation: 1,
+      now: vt.nowFn,
+      sleep: vt.sleep,
+    });
+    // 10 more requests in this window, which resets in 1 s: the schedule would use 4.
+    l.observe(200, 10, vt.now + 1_000);
+    const starts: number[] = [];
+    await vt.run(
+      Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const release = await l.acquire(ANY);
+          starts.push(vt.now);
+          release();
+        }),
+      ),
+    );
+    starts.sort((a, b) => a - b);
+    // 10 less the margin of 2 before the reset: 5 at once, then the schedule's 300, 600, 900
+    expect(starts.filter((s) => s < 1_000)).toEqual([0, 0, 0, 0, 0, 300, 600, 900]);
+    // after the reset, the schedule again (nothing vouched for the new window)
+    expect(starts.slice(8)).toEqual([1_200, 1_500, 1_800, 2_100]);
+  });
+
   it("does not burst to catch up after an idle period", async () => {
     const t = fakeTime();
     const l = limiter(t);
