@@ -61,11 +61,13 @@ export async function finaliseRun(
   const status = usersFailed === 0 && rejected === 0 ? "succeeded" : "incomplete";
   const disagreements = await sampleDisagreements(ctx.db, ctx.runId);
   let removed = 0;
+  let changedRows = 0;
   await refreshStatisticsForFinalise(ctx.db);
   await ctx.db.transaction().execute(async (trx) => {
     const statements = finaliseStatements(trx, ctx.orgId, ctx.runId, at, status);
     await runStatements(trx, statements.settings);
     const affected = await runStatements(trx, statements.all);
+    changedRows = affected.reduce((sum, n) => sum + n, 0);
     removed = statements.removedAt === undefined ? 0 : (affected[statements.removedAt] ?? 0);
     const result = {
       status,
@@ -97,7 +99,11 @@ export async function finaliseRun(
               .join(", ") + "; see crawl_errors",
     });
   });
-  await refreshPlannerStatistics(ctx.db);
+  // The statistics taken just before describe what the walk and the reads stored; finalise's
+  // own changes (never-used seats, history versions: every row on a first crawl, a few on a
+  // re-crawl) call for fresh ones once they are a real share of the org, as autovacuum
+  // judges it (50 rows + 10%).
+  if (changedRows > 50 + users / 10) await refreshPlannerStatistics(ctx.db);
   return {
     status,
     users,
