@@ -250,7 +250,7 @@ export async function saveUserPage(
 ): Promise<void> {
   if (users.length === 0) return;
   const unique = uniqueBy(users, (u) => u.accountId);
-  await trx
+  const written = await trx
     .insertInto("users")
     .values(unique.map((u) => userRow(orgId, runId, at, u)))
     .onConflict((oc) =>
@@ -271,7 +271,11 @@ export async function saveUserPage(
         updated_at: eb.ref("excluded.updated_at"),
       })),
     )
+    // xmax = 0: the row was inserted, not updated (a user new to the store)
+    .returning(["account_id", sql<boolean>`xmax = 0`.as("inserted")])
     .execute();
+  // Memberships and activity reference the user row: a user just inserted has none stored.
+  const newUsers = new Set(written.filter((w) => w.inserted).map((w) => w.account_id));
 
   await replaceGroupsOf(
     trx,
@@ -279,6 +283,7 @@ export async function saveUserPage(
     unique.flatMap((u) =>
       u.groupIds === undefined ? [] : [{ accountId: u.accountId, groupIds: u.groupIds }],
     ),
+    newUsers,
   );
 
   const withActivity = unique.filter((u) => u.products !== undefined);
@@ -289,6 +294,7 @@ export async function saveUserPage(
     at,
     "bulk",
     withActivity.map((u) => ({ accountId: u.accountId, products: u.products ?? [] })),
+    newUsers,
   );
 }
 
@@ -307,24 +313,28 @@ export async function replaceActivity(
   at: Date,
   source: "bulk" | "per-user",
   users: { accountId: string; products: ActivityInput[] }[],
+  /** Users known to have nothing stored (just inserted): not read back. */
+  newUsers: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   if (users.length === 0) return;
   const key = (a: string, k: string, r: string) => `${a}\u0000${k}\u0000${r}`;
+  const toRead = users.map((u) => u.accountId).filter((a) => !newUsers.has(a));
   const stored = new Map(
-    (
-      await trx
-        .selectFrom("user_products")
-        .select([
-          "account_id",
-          "product_key",
-          "resource_id",
-          "last_active_at",
-          "last_active_date",
-          "source",
-        ])
-        .where("org_id", "=", orgId)
-        .where("account_id", "=", anyText(users.map((u) => u.accountId)))
-        .execute()
+    (toRead.length === 0
+      ? []
+      : await trx
+          .selectFrom("user_products")
+          .select([
+            "account_id",
+            "product_key",
+            "resource_id",
+            "last_active_at",
+            "last_active_date",
+            "source",
+          ])
+          .where("org_id", "=", orgId)
+          .where("account_id", "=", anyText(toRead))
+          .execute()
     ).map((row) => [key(row.account_id, row.product_key, row.resource_id), row]),
   );
   const changed: NewUserProduct[] = [];
@@ -380,17 +390,21 @@ export async function replaceGroupsOf(
   trx: Transaction<Database>,
   orgId: string,
   users: { accountId: string; groupIds: string[] }[],
+  /** Users known to have nothing stored (just inserted): not read back. */
+  newUsers: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   if (users.length === 0) return;
   const key = (a: string, g: string) => `${a}\u0000${g}`;
+  const toRead = users.map((u) => u.accountId).filter((a) => !newUsers.has(a));
   const stored = new Map(
-    (
-      await trx
-        .selectFrom("user_groups")
-        .select(["account_id", "group_id"])
-        .where("org_id", "=", orgId)
-        .where("account_id", "=", anyText(users.map((u) => u.accountId)))
-        .execute()
+    (toRead.length === 0
+      ? []
+      : await trx
+          .selectFrom("user_groups")
+          .select(["account_id", "group_id"])
+          .where("org_id", "=", orgId)
+          .where("account_id", "=", anyText(toRead))
+          .execute()
     ).map((row) => [key(row.account_id, row.group_id), row]),
   );
   const wanted = new Set<string>();
