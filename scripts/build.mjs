@@ -26,3 +26,18 @@ await build({
   outExtension: { ".js": ".mjs" },
   logLevel: "warning",
 });
+
+// A freshly initialised embedded database (src/db/pglite-template.ts): a new PGlite database
+// starts from it instead of running initdb, which takes seconds in WebAssembly.
+const { PGlite } = await import("@electric-sql/pglite");
+const { readFile, writeFile } = await import("node:fs/promises");
+const pgliteVersion = JSON.parse(
+  await readFile(path.join(root, "node_modules/@electric-sql/pglite/package.json"), "utf8"),
+).version;
+const fresh = await PGlite.create("memory://");
+const template = await fresh.dumpDataDir("none");
+await fresh.close();
+await writeFile(
+  path.join(outdir, `pglite-template-${pgliteVersion}.tar`),
+  Buffer.from(await template.arrayBuffer()),
+);

@@ -3,6 +3,7 @@
  * Both backends run the same migrations and queries and return the same JS types (see
  * schema.ts for the conventions, normalised here and nowhere else).
  */
+import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
@@ -12,6 +13,7 @@ import { describeDatabaseUrl } from "../config/redact.ts";
 import { asStorageError, storageCode } from "../shared/storage.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { PGliteDialect } from "./pglite-dialect.ts";
+import { readPgliteTemplate } from "./pglite-template.ts";
 import type { Database } from "./schema.ts";
 
 export type Backend = "postgres" | "pglite";
@@ -112,7 +114,11 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
     lock = await lockDataDir(dataDir);
   }
   try {
+    // A new database starts from the install-time template instead of running initdb.
+    const fresh = inMemory || !existsSync(path.join(path.resolve(dataDir), "PG_VERSION"));
+    const template = fresh ? await readPgliteTemplate() : undefined;
     const client = await PGlite.create(inMemory ? "memory://" : path.resolve(dataDir), {
+      ...(template ? { loadDataDir: template } : {}),
       parsers: {
         [pgliteTypes.INT8]: toNumber,
         [pgliteTypes.NUMERIC]: toNumber,
