@@ -5,6 +5,10 @@
  * role-assignments call per user who holds a role directly (see users.ts), to find seats
  * granted directly that were never used.
  *
+ * The reads start as soon as the users walk has stored its first page (readChecksAlongside,
+ * fed by the walk); what is left after it, or after a resume, is read from the queue in the
+ * database (crawlPerUser), as are the cross-check sample and any second pass.
+ *
  * Calls run concurrently, paced by the client's limiter at the org's ceiling. Results are
  * committed in small batches together with the work items they complete, so a killed crawl
  * loses at most one batch. A failed read marks the user failed — never "not active".
