@@ -148,17 +148,32 @@ export async function readChecksAlongside(
   catalog: ProductCatalog,
   feed: CheckFeed,
 ): Promise<void> {
-  await readChecks(ctx, catalog, { next: () => feed.next(), settle: async () => {} }, () => {});
+  // The walk reports its own progress while it runs; once it is done, these reads report
+  // theirs (the walk may end long before them: with `per-user`, after a tenth of the time).
+  let done = 0;
+  let progress: ReturnType<typeof perUserProgress> | undefined;
+  const onRead = (check: QueuedCheck) => {
+    done += 1;
+    if (!feed.closed) return;
+    progress ??= perUserProgress(ctx, done - 1, feed.pushed);
+    progress.read(check);
+  };
+  await readChecks(ctx, catalog, { next: () => feed.next(), settle: async () => {} }, onRead);
+  progress?.report();
 }
 
 /** Per-user work handed from the users walk to the reads running beside it. */
 export class CheckFeed {
   private readonly items: QueuedCheck[] = [];
   private readonly waiting: ((item: QueuedCheck | undefined) => void)[] = [];
-  private closed = false;
+  /** No more work will come. */
+  closed = false;
+  /** Work handed in so far. */
+  pushed = 0;
 
   /** Adds work (its page has committed). */
   push(checks: QueuedCheck[]): void {
+    this.pushed += checks.length;
     for (const check of checks) {
       const waiter = this.waiting.shift();
       if (waiter) waiter(check);

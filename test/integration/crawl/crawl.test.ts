@@ -61,8 +61,10 @@ describeEachBackend("crawl", (backend) => {
     database = await backend.open();
     sim.setFaults({ latencyMs: 10 });
     const order: string[] = [];
+    const progress: { phase: string; done: number; total: number | undefined }[] = [];
     const result = await crawlSimulator(database.db, sim, "per-user", {
       onRequest: (e) => order.push(e.endpoint),
+      crawl: { onProgress: (p) => progress.push(p) },
     });
     expect(result.status).toBe("succeeded");
     await expectDatabaseMatchesOrg(database.db, sim.orgs[0]!);
@@ -70,6 +72,14 @@ describeEachBackend("crawl", (backend) => {
     const lastPage = order.lastIndexOf("users-search");
     expect(firstRead).toBeGreaterThan(-1);
     expect(firstRead).toBeLessThan(lastPage);
+    // Once the walk is done, the reads still running show their own progress, to the end.
+    const lastWalk = progress.map((p) => p.phase).lastIndexOf("users");
+    const reads = progress.slice(lastWalk).filter((p) => p.phase === "per-user");
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((p) => p.total !== undefined && p.done <= p.total)).toBe(true);
+    const last = reads.at(-1)!;
+    expect(last.done).toBe(last.total);
+    expect(last.done).toBeGreaterThanOrEqual(sim.directoryUsers().length);
   });
 
   it("ends complete and identical through 5xx faults, HTML error bodies, latency and 429 storms", async () => {
