@@ -82,9 +82,10 @@ interface Waiter {
  * Pacing is a GCRA: request starts are spaced `interval` apart, so they never bunch up, even
  * after a stall. The one exception is room the server vouches for (`X-RateLimit-Remaining`
  * before `X-RateLimit-Reset`) beyond what the schedule will use before the reset: that is
- * spent at once, since the reset would lose it, and it never exceeds what the server said. Callers wait in one FIFO queue served by a single timer, so a caller
- * that gives up (abort, deadline) leaves nothing behind: no reserved slot delays the callers after
- * it, and no timer keeps the process alive once the queue is empty. It adapts to the server:
+ * spent at once, since the reset would lose it, and it never exceeds what the server said.
+ * Callers wait in one FIFO queue served by a single timer, so a caller that gives up (abort,
+ * deadline) leaves nothing behind: no reserved slot delays the callers after it, and no timer
+ * keeps the process alive once the queue is empty. It adapts to the server:
  * a 429 pauses every caller until the server's wait is over and slows the pace by 15%
  * (recovering 2% per success); `X-RateLimit-Remaining: 0` pauses everyone until
  * `X-RateLimit-Reset`. A caller is never made to sit out a pause longer than it accepts: it is

@@ -231,14 +231,16 @@ export async function queueUserChecks(
   await queueChecksByPurpose(db, runId, { [purpose]: accountIds });
 }
 
-/** Queues several kinds of per-user work at once, in one statement (idempotent). */
 /** A per-user read the crawl must make: one user, one purpose. */
 export interface QueuedCheck {
   account_id: string;
   purpose: CheckPurpose;
 }
 
-/** Queues per-user reads; returns those newly queued (a read queued before is left as it is). */
+/**
+ * Queues several kinds of per-user work at once, in one statement (idempotent); returns the
+ * reads newly queued (a read queued before is left as it is).
+ */
 export async function queueChecksByPurpose(
   db: Db,
   runId: number,
