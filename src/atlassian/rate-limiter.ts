@@ -63,11 +63,10 @@ const MAX_TRUSTED_RESET_MS = 65_000;
 const MAX_CATCH_UP = 3;
 
 /**
- * Turns a late timer may make up at once while the server vouches for them (see `serve`):
- * never more than its last `X-RateLimit-Remaining`, less every request that may not have
- * reached it yet, less this margin.
+ * Requests of the server's stated room left unspent (see `roomAt`): one, for a server that
+ * counts the request it is answering differently from the simulator and Atlassian's docs.
  */
-const VOUCHED_MARGIN = 2;
+const ROOM_MARGIN = 1;
 
 interface Waiter {
   opts: AcquireOptions;
@@ -79,11 +78,13 @@ interface Waiter {
  * Paces one budget — an org's share of one rate limit — to its ceiling and bounds its concurrency. Shared by every
  * caller of one client.
  *
- * Pacing is a GCRA: request starts are spaced `interval` apart, so they never bunch up, even
- * after a stall. The one exception is room the server vouches for (`X-RateLimit-Remaining`
- * before `X-RateLimit-Reset`) beyond what the schedule will use before the reset: that is
- * spent at once, since the reset would lose it, and it never exceeds what the server said.
- * Callers wait in one FIFO queue served by a single timer, so a caller that gives up (abort,
+ * While the server has said how many more requests its current window takes
+ * (`X-RateLimit-Remaining` before `X-RateLimit-Reset`), that room is spent at once, as the
+ * server allows, and nothing more is sent until the reset; what it has not answered yet is
+ * counted against the room (see `roomAt`), so this never runs into a 429 from the server's own
+ * count. Without that word (the first requests, a server that sends no such headers, after a
+ * 429) pacing is a GCRA: request starts are spaced `interval` apart, so they never bunch up,
+ * even after a stall. Callers wait in one FIFO queue served by a single timer, so a caller that gives up (abort,
  * deadline) leaves nothing behind: no reserved slot delays the callers after it, and no timer
  * keeps the process alive once the queue is empty. It adapts to the server:
  * a 429 pauses every caller until the server's wait is over and slows the pace by 15%
@@ -104,11 +105,13 @@ export class RateLimiter {
   private busyFrom = 0;
   private wake: AbortController | undefined;
   private counts = { requests: 0, rateLimited: 0 };
+  /** Requests granted a turn whose answer is not in yet (`inFlight` also counts those still waiting for a turn). */
+  private sent = 0;
   /**
-   * The server's last word on this window: requests it still takes before `resetAt`, less
-   * those that may not have reached it when it spoke (in flight then, granted since).
+   * The server's word on its current window: the lowest `X-RateLimit-Remaining` it answered
+   * with before `resetAt` (an answer that overtook a later one on the way back cannot raise it).
    */
-  private vouched: { room: number; resetAt: number } | undefined;
+  private window: { remaining: number; resetAt: number } | undefined;
 
   constructor(opts: LimiterOptions) {
     this.opts = opts;
@@ -137,7 +140,9 @@ export class RateLimiter {
     return () => {
       if (released) return;
       released = true;
+      this.sent--;
       this.releaseConcurrency();
+      this.wake?.abort(); // the room this request held is free again
     };
   }
 
@@ -150,23 +155,24 @@ export class RateLimiter {
     const now = this.opts.now();
     if (status !== undefined && status !== 429 && status < 500)
       this.pace = Math.min(1, this.pace + 0.02);
-    if (remaining !== undefined && resetAt !== undefined && resetAt > now && status !== 429) {
-      const room = remaining - this.inFlight - VOUCHED_MARGIN;
-      // Within one window the count only falls: an answer that overtook a later one on the way
-      // back must not raise it again.
-      if (this.vouched?.resetAt !== resetAt || room < this.vouched.room)
-        this.vouched = { room, resetAt };
-    } else {
-      this.vouched = undefined;
-    }
     if (
+      status !== 429 &&
       remaining !== undefined &&
-      remaining <= 0 &&
       resetAt !== undefined &&
       resetAt > now &&
       resetAt - now <= MAX_TRUSTED_RESET_MS
     ) {
-      this.pauseUntil(resetAt);
+      const w = this.window;
+      if (w === undefined || w.resetAt <= now || resetAt > w.resetAt)
+        this.window = { remaining, resetAt };
+      else if (resetAt === w.resetAt && remaining < w.remaining) w.remaining = remaining;
+      // (an answer about an earlier window, overtaken on the way back, says nothing new)
+      if (remaining <= 0) this.pauseUntil(resetAt);
+      this.wake?.abort();
+    } else if (status !== 429 && this.window) {
+      // an answer without the server's count (a network error, a bare 5xx): the request may
+      // have been counted, so it is taken off the room
+      this.window.remaining--;
     }
   }
 
@@ -176,7 +182,7 @@ export class RateLimiter {
    */
   rateLimited(waitMs: number): void {
     this.counts.rateLimited++;
-    this.vouched = undefined;
+    this.window = undefined;
     this.pace = Math.max(0.3, this.pace * 0.85);
     this.pauseUntil(this.opts.now() + waitMs);
   }
@@ -274,10 +280,16 @@ export class RateLimiter {
     return p;
   }
 
-  /** Turns the schedule grants from `at` until the server's vouched window resets. */
-  private turnsBefore(at: number): number {
-    const resetAt = this.vouched?.resetAt ?? 0;
-    return resetAt > at ? Math.ceil((resetAt - at) / this.intervalMs) : 0;
+  /**
+   * Requests the server's current window still takes, or undefined when it has not said (or
+   * its window has reset). Every request granted and not answered counts against it: whatever
+   * the server counted after the answer with the lowest Remaining came from a request still
+   * unanswered (an answered one would have reported less), so this never exceeds the truth.
+   */
+  private roomAt(now: number): number | undefined {
+    const w = this.window;
+    if (w === undefined || w.resetAt <= now) return undefined;
+    return w.remaining - this.sent - ROOM_MARGIN;
   }
 
   /** Serves the pacing queue in order, one timer at a time, until it is empty. */
@@ -296,26 +308,29 @@ export class RateLimiter {
         return;
       }
       const now = this.opts.now();
+      const room = this.roomAt(now);
       // Turns keep to the schedule, not to when a timer happened to fire: a late wake must not
       // push every later turn back. Only an idle spell (an empty queue) moves the schedule on,
       // so nobody bursts to catch up on time nobody wanted; and after a long stall (a busy
-      // event loop) at most MAX_CATCH_UP turns are made up at once, well inside the headroom —
-      // more only while the server's own count for this window says it takes them. Catching
-      // up never runs ahead of the schedule.
-      const vouched =
-        this.vouched && this.vouched.resetAt > now ? Math.max(0, this.vouched.room) : 0;
-      let at = Math.max(
+      // event loop) at most MAX_CATCH_UP turns are made up at once, well inside the headroom.
+      // While the server's room is known it decides instead: a turn now while there is room,
+      // none until the reset (or an answer) once it is spent.
+      const scheduled = Math.max(
         this.busyFrom,
         this.nextAt,
         this.pausedUntil,
-        now - Math.max(MAX_CATCH_UP, vouched) * this.intervalMs,
+        now - MAX_CATCH_UP * this.intervalMs,
       );
-      // Room the server vouches for in this window beyond what the schedule will still use
-      // before the window resets would be lost at the reset: it is spent now, without moving
-      // the schedule. This is what the headroom below the ceiling costs otherwise.
-      const ahead = at > now && now >= this.pausedUntil && vouched > this.turnsBefore(at);
-      if (ahead) at = now;
-      const refused = this.refusal(head.opts, now, Math.max(now, at));
+      const at =
+        room === undefined
+          ? scheduled
+          : room > 0
+            ? Math.max(now, this.pausedUntil)
+            : Math.max(this.window?.resetAt ?? now, this.pausedUntil);
+      // Out of room only because answers are still out: they may free room before the reset,
+      // so a caller's deadline is not judged against the reset yet.
+      const awaitingAnswers = room !== undefined && room <= 0 && room + this.sent > 0;
+      const refused = this.refusal(head.opts, now, awaitingAnswers ? now : Math.max(now, at));
       if (refused) {
         this.drop(this.paceWaiters, head, refused);
         continue;
@@ -335,8 +350,8 @@ export class RateLimiter {
         continue;
       }
       this.paceWaiters.shift();
-      if (!ahead) this.nextAt = at + this.intervalMs;
-      if (this.vouched) this.vouched.room -= 1;
+      this.nextAt = Math.max(this.nextAt, at + this.intervalMs);
+      this.sent++;
       head.grant();
     }
   }

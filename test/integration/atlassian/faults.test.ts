@@ -94,8 +94,13 @@ function sharedClock() {
 describe("429 storms", () => {
   for (const retryAfterHeader of [true, false]) {
     it(`complete, correct data through a 429 storm (${retryAfterHeader ? "JSON bodies, Retry-After sent" : "HTML bodies, no Retry-After: X-RateLimit-Reset only"})`, async () => {
-      // The server allows 40 calls a minute; the client is told it may do 10,000× that.
+      // The server allows 40 calls a minute; the clients are told they may do 10,000× that.
       const time = sharedClock();
+      const clientOptions = {
+        ...time.client,
+        rateLimits: { defaultPerMinute: 400_000, lastActivePerMinute: 400_000 },
+        retry: { maxAttempts: 12 },
+      };
       const { sim, client, orgId } = await startWithClient(
         {
           ...time.sim,
@@ -104,23 +109,43 @@ describe("429 storms", () => {
           // the variant without Retry-After also answers its 429s with HTML
           faults: { htmlErrorBodies: !retryAfterHeader },
         },
-        {
-          ...time.client,
-          rateLimits: { defaultPerMinute: 400_000, lastActivePerMinute: 400_000 },
-          retry: { maxAttempts: 12 },
-        },
+        clientOptions,
       );
       try {
         const clean = await readAll(client, orgId, []);
         const org = sim.orgs[0]!;
         const ids = clean.users.slice(0, 40).map((u) => u.accountId);
-        const stormy = await readAll(client, orgId, ids);
+        // Alone, the client keeps to the server's own count (X-RateLimit-Remaining) whatever
+        // it was told, so it meets no 429.
+        const alone = await readAll(client, orgId, ids);
+        expectMatchesTruth(org, alone.users, alone.lastActive);
+        expect(sim.stats.rateLimited).toBe(0);
+        // A second process sharing the org's budget makes the storm: neither knows what the
+        // other has in flight.
+        const rival = createAtlassianClient({
+          apiKey: sim.apiKey,
+          baseUrl: sim.url,
+          timeoutMs: 10_000,
+          retry: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 12 },
+          ...clientOptions,
+        });
+        const [stormy, rivals] = await Promise.all([
+          readAll(client, orgId, ids),
+          readAll(rival, orgId, [...ids].reverse()),
+        ]);
         expect(stormy.users).toEqual(clean.users);
+        expect(rivals.users).toEqual(clean.users);
         expectMatchesTruth(org, stormy.users, stormy.lastActive);
+        expectMatchesTruth(org, rivals.users, rivals.lastActive);
         expect(sim.stats.rateLimited).toBeGreaterThan(0);
-        const stats = client.statsByEndpoint();
-        expect(stats["last-active-dates"]!.rateLimited).toBeGreaterThan(0);
-        expect(stats["last-active-dates"]!.failures).toBe(0);
+        for (const c of [client, rival]) {
+          expect(c.statsByEndpoint()["last-active-dates"]!.failures).toBe(0);
+          expect(c.statsByEndpoint()["users-search"]!.failures).toBe(0);
+        }
+        const limited = [client, rival].map(
+          (c) => c.statsByEndpoint()["last-active-dates"]!.rateLimited,
+        );
+        expect(limited[0]! + limited[1]!).toBeGreaterThan(0);
       } finally {
         await sim.close();
       }

@@ -69,70 +69,120 @@ describe("RateLimiter pacing", () => {
     expect(starts.at(-1)! - starts[0]!).toBeLessThanOrEqual(449 * 300 + 1);
   });
 
-  it("after a stall makes up 3 turns, or as many as the server's Remaining vouches for, never running ahead", async () => {
-    const stalled = async (observe: boolean) => {
-      const t = fakeTime();
-      let sleeps = 0;
-      // The second timer fires 10 intervals late (a busy event loop). Time moves on only once
-      // the callers granted before the timer have seen the clock (setImmediate: no real wait).
-      const sleep = (ms: number) =>
-        new Promise<void>((resolve) =>
-          setImmediate(() => {
-            t.clock.now += ms + (++sleeps === 2 ? 3_000 : 0);
-            resolve();
-          }),
-        );
-      const l = new RateLimiter({
-        limitPerMinute: 200,
-        maxConcurrency: 100,
-        targetUtilisation: 1,
-        now: t.now,
-        sleep,
-      });
-      if (observe) l.observe(200, 100, 60_000);
-      const starts: number[] = [];
-      await Promise.all(
-        Array.from({ length: 20 }, async () => {
-          const release = await l.acquire(ANY);
-          starts.push(t.clock.now);
-          release();
+  it("after a stall makes up 3 turns, never running ahead of its schedule", async () => {
+    const t = fakeTime();
+    let sleeps = 0;
+    // The second timer fires 10 intervals late (a busy event loop). Time moves on only once
+    // the callers granted before the timer have seen the clock (setImmediate: no real wait).
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) =>
+        setImmediate(() => {
+          t.clock.now += ms + (++sleeps === 2 ? 3_000 : 0);
+          resolve();
         }),
       );
-      starts.sort((a, b) => a - b);
-      starts.forEach((s, i) => expect(s).toBeGreaterThanOrEqual(i * 300)); // never ahead
-      // granted at once when the late timer fired (it was due at 600 and fired at 3,600)
-      return starts.filter((s) => s === 3_600).length;
-    };
-    expect(await stalled(false)).toBe(4); // the turn due and 3 made up
-    expect(await stalled(true)).toBe(11); // every turn owed since the stall
-  });
-
-  it("spends at once the room the server vouches for that the schedule would leave unused at the reset, and no more", async () => {
-    const vt = new VirtualTime();
     const l = new RateLimiter({
-      limitPerMinute: 200, // one turn every 300 ms
+      limitPerMinute: 200,
       maxConcurrency: 100,
       targetUtilisation: 1,
+      now: t.now,
+      sleep,
+    });
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const release = await l.acquire(ANY);
+        starts.push(t.clock.now);
+        release();
+      }),
+    );
+    starts.sort((a, b) => a - b);
+    starts.forEach((s, i) => expect(s).toBeGreaterThanOrEqual(i * 300)); // never ahead
+    // the turn due at 600 and 3 made up, granted at once when the late timer fired at 3,600
+    expect(starts.filter((s) => s === 3_600)).toHaveLength(4);
+  });
+
+  /**
+   * A server with fixed windows of `windowMs` that take `limit` requests each: it counts a
+   * request when it arrives (1 ms after its start) and answers `latency(i)` ms later with its
+   * count, as the simulator and Atlassian do, so answers overtake each other.
+   */
+  async function againstWindowedServer(opts: {
+    requests: number;
+    limit: number;
+    windowMs: number;
+    concurrency: number;
+    latency: (i: number) => number;
+    headers?: (i: number) => boolean;
+  }) {
+    const vt = new VirtualTime();
+    const l = new RateLimiter({
+      limitPerMinute: (opts.limit * 60_000) / opts.windowMs,
+      maxConcurrency: opts.concurrency,
+      targetUtilisation: 0.97,
       now: vt.nowFn,
       sleep: vt.sleep,
     });
-    // 10 more requests in this window, which resets in 1 s: the schedule would use 4.
-    l.observe(200, 10, vt.now + 1_000);
-    const starts: number[] = [];
+    const counted = new Map<number, number>(); // window start → requests counted
+    let overLimit = 0;
     await vt.run(
       Promise.all(
-        Array.from({ length: 12 }, async () => {
+        Array.from({ length: opts.requests }, async (_, i) => {
           const release = await l.acquire(ANY);
-          starts.push(vt.now);
+          await vt.sleep(1);
+          const start = Math.floor(vt.now / opts.windowMs) * opts.windowMs;
+          const n = (counted.get(start) ?? 0) + 1;
+          counted.set(start, n);
+          if (n > opts.limit) overLimit++;
+          await vt.sleep(opts.latency(i));
           release();
+          if (opts.headers?.(i) === false) l.observe(500, undefined, undefined);
+          else l.observe(200, opts.limit - n, start + opts.windowMs);
         }),
       ),
     );
-    starts.sort((a, b) => a - b);
-    // 10 less the margin of 2 before the reset: 5 at once, then the schedule's 300, 600, 900
-    expect(starts.filter((s) => s < 1_000)).toEqual([0, 0, 0, 0, 0, 300, 600, 900]);
-    // after the reset, the schedule again (nothing vouched for the new window)
-    expect(starts.slice(8)).toEqual([1_200, 1_500, 1_800, 2_100]);
+    return { overLimit, perWindow: [...counted.values()], l };
+  }
+
+  it("spends the room the server states at once, counting answers still out, and never more", async () => {
+    const { overLimit, perWindow } = await againstWindowedServer({
+      requests: 1_000,
+      limit: 50,
+      windowMs: 1_000,
+      concurrency: 8,
+      latency: (i) => 5 + ((i * 37) % 60), // 5–64 ms, answers out of order
+    });
+    expect(overLimit).toBe(0); // no request the server would have refused
+    // every full window takes the server's limit less the margin of one, not 0.97 of it
+    for (const n of perWindow.slice(1, -1)) expect(n).toBe(49);
+  });
+
+  it("takes an answer without the server's count off the room, and still never exceeds it", async () => {
+    const { overLimit, perWindow } = await againstWindowedServer({
+      requests: 600,
+      limit: 50,
+      windowMs: 1_000,
+      concurrency: 8,
+      latency: (i) => 5 + ((i * 37) % 60),
+      headers: (i) => i % 3 !== 0, // a third of the answers carry no rate-limit headers
+    });
+    expect(overLimit).toBe(0);
+    for (const n of perWindow.slice(1, -1)) expect(n).toBeGreaterThanOrEqual(45);
+  });
+
+  it("waits for the reset once the stated room is spent, not for its schedule", async () => {
+    const t = fakeTime();
+    const l = limiter(t); // one turn every 300 ms
+    l.observe(200, 4, 10_000); // 4 more before the window resets at 10 s
+    const starts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const release = await l.acquire(ANY);
+      starts.push(t.clock.now);
+      release();
+      l.observe(200, undefined, undefined); // answers that do not repeat the count
+    }
+    // 3 at once (4 less the margin), then nothing until the reset
+    expect(starts).toEqual([0, 0, 0, 10_000, 10_000]);
   });
 
   it("does not burst to catch up after an idle period", async () => {
