@@ -31,11 +31,18 @@ export async function runStatements(
  * statistics of an earlier run (or none, on a first crawl) it believes so exactly when there
  * are thousands (a re-crawl's users all carry a run id the statistics have never seen).
  * Hash and merge joins read each side once whatever the estimates, so every statement stays
- * linear in the org. SET LOCAL: the setting ends with the transaction.
+ * linear in the org. Their hashes and sorts (the never-used seats' `distinct`, the history's
+ * comparisons) hold a whole org's rows: with the default 4 MB of work memory those of a large
+ * org spill to temporary files, which on embedded PGlite (one process, its files emulated)
+ * made them grow faster than the org. SET LOCAL: the settings end with the transaction.
  */
 export const WHOLE_ORG_SETTINGS: readonly Statement[] = [
   {
     what: "no nested-loop joins in this transaction",
     query: CompiledQuery.raw("set local enable_nestloop = off"),
+  },
+  {
+    what: "whole-org sorts and hashes in memory",
+    query: CompiledQuery.raw("set local work_mem = '64MB'"),
   },
 ];
