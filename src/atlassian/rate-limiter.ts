@@ -111,7 +111,16 @@ export class RateLimiter {
    * The server's word on its current window: the lowest `X-RateLimit-Remaining` it answered
    * with before `resetAt` (an answer that overtook a later one on the way back cannot raise it).
    */
-  private window: { remaining: number; resetAt: number } | undefined;
+  private window:
+    | {
+        remaining: number;
+        resetAt: number;
+        /** What the configured limit allows from when the window was first heard of until its reset. */
+        allowance: number;
+        /** Turns granted since then. */
+        granted: number;
+      }
+    | undefined;
 
   constructor(opts: LimiterOptions) {
     this.opts = opts;
@@ -163,8 +172,10 @@ export class RateLimiter {
       resetAt - now <= MAX_TRUSTED_RESET_MS
     ) {
       const w = this.window;
-      if (w === undefined || w.resetAt <= now || resetAt > w.resetAt)
-        this.window = { remaining, resetAt };
+      if (w === undefined || w.resetAt <= now || resetAt > w.resetAt) {
+        const allowance = Math.floor((this.opts.limitPerMinute * (resetAt - now)) / 60_000);
+        this.window = { remaining, resetAt, allowance, granted: 0 };
+      }
       else if (resetAt === w.resetAt && remaining < w.remaining) w.remaining = remaining;
       // (an answer about an earlier window, overtaken on the way back, says nothing new)
       if (remaining <= 0) this.pauseUntil(resetAt);
@@ -285,11 +296,13 @@ export class RateLimiter {
    * its window has reset). Every request granted and not answered counts against it: whatever
    * the server counted after the answer with the lowest Remaining came from a request still
    * unanswered (an answered one would have reported less), so this never exceeds the truth.
+   * Nor does it exceed the configured limit: a server that takes more than the client was
+   * told to send (a lower limit set to leave room for other tools) is not given more.
    */
   private roomAt(now: number): number | undefined {
     const w = this.window;
     if (w === undefined || w.resetAt <= now) return undefined;
-    return w.remaining - this.sent - ROOM_MARGIN;
+    return Math.min(w.remaining - this.sent - ROOM_MARGIN, w.allowance - w.granted);
   }
 
   /** Serves the pacing queue in order, one timer at a time, until it is empty. */
@@ -352,6 +365,7 @@ export class RateLimiter {
       this.paceWaiters.shift();
       this.nextAt = Math.max(this.nextAt, at + this.intervalMs);
       this.sent++;
+      if (this.window) this.window.granted++;
       head.grant();
     }
   }

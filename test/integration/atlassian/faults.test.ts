@@ -126,8 +126,8 @@ describe("429 storms", () => {
           apiKey: sim.apiKey,
           baseUrl: sim.url,
           timeoutMs: 10_000,
-          retry: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 12 },
           ...clientOptions,
+          retry: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 12 },
         });
         const [stormy, rivals] = await Promise.all([
           readAll(client, orgId, ids),

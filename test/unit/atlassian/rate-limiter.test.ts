@@ -170,6 +170,29 @@ describe("RateLimiter pacing", () => {
     for (const n of perWindow.slice(1, -1)) expect(n).toBeGreaterThanOrEqual(45);
   });
 
+  it("never spends more of the server's room than its own configured limit allows", async () => {
+    const vt = new VirtualTime();
+    const l = new RateLimiter({
+      limitPerMinute: 600, // 10 a second
+      maxConcurrency: 100,
+      targetUtilisation: 1,
+      now: vt.nowFn,
+      sleep: vt.sleep,
+    });
+    l.observe(200, 500, vt.now + 1_000); // the server would take 500 more this second
+    const starts: number[] = [];
+    await vt.run(
+      Promise.all(
+        Array.from({ length: 30 }, async () => {
+          const release = await l.acquire(ANY);
+          starts.push(vt.now);
+          release();
+        }),
+      ),
+    );
+    expect(starts.filter((s) => s < 1_000)).toHaveLength(10);
+  });
+
   it("waits for the reset once the stated room is spent, not for its schedule", async () => {
     const t = fakeTime();
     const l = limiter(t); // one turn every 300 ms
