@@ -175,8 +175,7 @@ export class RateLimiter {
       if (w === undefined || w.resetAt <= now || resetAt > w.resetAt) {
         const allowance = Math.floor((this.opts.limitPerMinute * (resetAt - now)) / 60_000);
         this.window = { remaining, resetAt, allowance, granted: 0 };
-      }
-      else if (resetAt === w.resetAt && remaining < w.remaining) w.remaining = remaining;
+      } else if (resetAt === w.resetAt && remaining < w.remaining) w.remaining = remaining;
       // (an answer about an earlier window, overtaken on the way back, says nothing new)
       if (remaining <= 0) this.pauseUntil(resetAt);
       this.wake?.abort();
