@@ -75,22 +75,22 @@ interface Waiter {
 }
 
 /**
- * Paces one budget — an org's share of one rate limit — to its ceiling and bounds its concurrency. Shared by every
- * caller of one client.
+ * Paces one budget — an org's share of one rate limit — to its ceiling and bounds its
+ * concurrency. Shared by every caller of one client.
  *
  * While the server has said how many more requests its current window takes
  * (`X-RateLimit-Remaining` before `X-RateLimit-Reset`), that room is spent at once, as the
  * server allows, and nothing more is sent until the reset; what it has not answered yet is
- * counted against the room (see `roomAt`), so this never runs into a 429 from the server's own
- * count. Without that word (the first requests, a server that sends no such headers, after a
- * 429) pacing is a GCRA: request starts are spaced `interval` apart, so they never bunch up,
- * even after a stall. Callers wait in one FIFO queue served by a single timer, so a caller that gives up (abort,
- * deadline) leaves nothing behind: no reserved slot delays the callers after it, and no timer
- * keeps the process alive once the queue is empty. It adapts to the server:
- * a 429 pauses every caller until the server's wait is over and slows the pace by 15%
- * (recovering 2% per success); `X-RateLimit-Remaining: 0` pauses everyone until
- * `X-RateLimit-Reset`. A caller is never made to sit out a pause longer than it accepts: it is
- * refused at once (`LimiterRefusal`), so nobody waits and then fails.
+ * counted against the room (see `roomAt`), so this never runs into a 429 from the server's
+ * own count. Without that word (the first requests, a server that sends no such headers,
+ * after a 429) pacing is a GCRA: request starts are spaced `interval` apart, so they never
+ * bunch up, even after a stall. Callers wait in one FIFO queue served by a single timer, so
+ * a caller that gives up (abort, deadline) leaves nothing behind: no reserved slot delays
+ * the callers after it, and no timer keeps the process alive once the queue is empty. It
+ * adapts to the server: a 429 pauses every caller until the server's wait is over and slows
+ * the pace by 15% (recovering 2% per success); `X-RateLimit-Remaining: 0` pauses everyone
+ * until `X-RateLimit-Reset`. A caller is never made to sit out a pause longer than it
+ * accepts: it is refused at once (`LimiterRefusal`), so nobody waits and then fails.
  */
 export class RateLimiter {
   private readonly opts: LimiterOptions;
@@ -105,7 +105,10 @@ export class RateLimiter {
   private busyFrom = 0;
   private wake: AbortController | undefined;
   private counts = { requests: 0, rateLimited: 0 };
-  /** Requests granted a turn whose answer is not in yet (`inFlight` also counts those still waiting for a turn). */
+  /**
+   * Requests granted a turn whose answer is not in yet (`inFlight` also counts those still
+   * waiting for a turn).
+   */
   private sent = 0;
   /**
    * The server's word on its current window: the lowest `X-RateLimit-Remaining` it answered
@@ -115,7 +118,7 @@ export class RateLimiter {
     | {
         remaining: number;
         resetAt: number;
-        /** What the configured limit allows from when the window was first heard of until its reset. */
+        /** What the configured limit allows from when the window was first heard of to its reset. */
         allowance: number;
         /** Turns granted since then. */
         granted: number;

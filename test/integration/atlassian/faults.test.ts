@@ -40,7 +40,7 @@ import {
   suspendUser,
 } from "../../../src/atlassian/index.ts";
 import type { SimOrg } from "../../../src/simulator/index.ts";
-import { SIM_KEY, startWithClient } from "./sim-client.ts";
+import { clientFor, SIM_KEY, startWithClient } from "./sim-client.ts";
 
 const EXPAND = ["productAccess", "groups", "platformRoles"] as const;
 
@@ -122,13 +122,7 @@ describe("429 storms", () => {
         expect(sim.stats.rateLimited).toBe(0);
         // A second process sharing the org's budget makes the storm: neither knows what the
         // other has in flight.
-        const rival = createAtlassianClient({
-          apiKey: sim.apiKey,
-          baseUrl: sim.url,
-          timeoutMs: 10_000,
-          ...clientOptions,
-          retry: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 12 },
-        });
+        const rival = clientFor(sim, clientOptions);
         const [stormy, rivals] = await Promise.all([
           readAll(client, orgId, ids),
           readAll(rival, orgId, [...ids].reverse()),

@@ -18,12 +18,19 @@ export async function startWithClient(
     orgs: [{ users: 60, seed: "client-it", apiKey: SIM_KEY, orgId: "org-client-it" }],
     ...sim,
   });
-  const c = createAtlassianClient({
+  return { sim: running, client: clientFor(running, client), orgId: running.orgId };
+}
+
+/** A client pointed at a running simulator with its org's key (another process, say). */
+export function clientFor(
+  running: RunningSimulator,
+  client: Partial<AtlassianClientOptions> = {},
+): ReturnType<typeof createAtlassianClient> {
+  return createAtlassianClient({
     apiKey: running.apiKey,
     baseUrl: running.url,
     timeoutMs: 10_000,
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
     ...client,
   });
-  return { sim: running, client: c, orgId: running.orgId };
 }
