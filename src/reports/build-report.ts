@@ -9,7 +9,6 @@ import path from "node:path";
 import type { Runtime } from "../app/runtime.ts";
 import {
   dormantUsersBatch,
-  dormantUserCount,
   insertReportRun,
   latestSucceededRuns,
   crawlRunStatus,
@@ -150,12 +149,20 @@ async function buildOne(
   const config = runtime.config.report;
   const generatedAt = runtime.clock.now();
   const w = reportWindow(run, config);
-  const [products, totals, dormantUsers, pastRuns] = await Promise.all([
+  // The next batch of the Dormant accounts sheet is read while this one is written (the
+  // database works in parallel), and the first while the summary's statistics are.
+  const read = (after: string | null) => {
+    const batch = dormantUsersBatch(db, w, after, batchSize);
+    batch.catch(() => undefined); // awaited below; never an unhandled rejection if abandoned
+    return batch;
+  };
+  const firstBatch = read(null);
+  const [products, totals, pastRuns] = await Promise.all([
     productStats(db, w),
     orgTotals(db, w),
-    dormantUserCount(db, w),
     succeededRunsUpTo(db, run.orgId, run.runId),
   ]);
+  const dormantUsers = totals.dormantUsers;
   const trend = [];
   for (const past of pastRuns) {
     const stats =
@@ -193,15 +200,9 @@ async function buildOne(
       columns,
       exclude: runtime.config.policy.exclude,
     };
-    // The next batch is read while this one is written: the database works in parallel.
-    const read = (after: string | null) => {
-      const batch = dormantUsersBatch(db, w, after, batchSize);
-      batch.catch(() => undefined); // awaited below; never an unhandled rejection if abandoned
-      return batch;
-    };
     const eta = etaTracker();
     async function* batches(): AsyncIterable<DormantRow[]> {
-      let next = read(null);
+      let next = firstBatch;
       let done = 0;
       for (;;) {
         const users = await next;

@@ -302,25 +302,54 @@ export interface OrgTotals {
   users: number;
   /** Billable users with at least one seat in the grace period. */
   graceUsers: number;
+  /** Billable users with at least one dormant seat: the rows of the Dormant accounts sheet. */
+  dormantUsers: number;
 }
 
+/** The org's totals at the run, in one pass over its users. */
 export async function orgTotals(db: Db, w: ReportWindow): Promise<OrgTotals> {
   const row = await orgTotalsQuery(db, w).executeTakeFirst();
-  return { users: Number(row?.n ?? 0), graceUsers: Number(row?.grace ?? 0) };
+  return {
+    users: Number(row?.n ?? 0),
+    graceUsers: Number(row?.grace ?? 0),
+    dormantUsers: Number(row?.dormant ?? 0),
+  };
 }
 
 function orgTotalsQuery(db: Db, w: ReportWindow) {
+  const billableWith = (seat: "grace" | "dormant") =>
+    sql<number>`count(*) filter (where ${billableSql("u")} and ${hasSeat(db, w, seat)})`;
   return db
     .selectFrom(usersAt(w))
     .where("u.removed", "=", false)
     .select(sql<number>`count(*)`.as("n"))
-    .select((eb) =>
-      sql<number>`count(*) filter (where ${billableSql("u")} and exists (${eb
-        .selectFrom(productsAt(w, "g"))
-        .select(sql`1`.as("one"))
-        .whereRef("g.account_id", "=", "u.account_id")
-        .where(activitySql.isGrace("g.last_active_at", "u.added_to_org", w))}))`.as("grace"),
+    .select(billableWith("grace").as("grace"))
+    .select(billableWith("dormant").as("dormant"));
+}
+
+/**
+ * Whether user `u` had a seat in its grace period, or a dormant one, at the window's run
+ * (bounded to the account range of a batch when given, so the index scan starts there).
+ */
+function hasSeat(
+  db: Db,
+  w: ReportWindow,
+  seat: "grace" | "dormant",
+  after: string | null = null,
+  upTo: string | null = null,
+) {
+  let query = db
+    .selectFrom(productsAt(w, "s"))
+    .select(sql`1`.as("one"))
+    .where(sql<boolean>`s.org_id = u.org_id and s.account_id = u.account_id`)
+    .where(
+      seat === "grace"
+        ? activitySql.isGrace("s.last_active_at", "u.added_to_org", w)
+        : activitySql.isDormant("s.last_active_at", "u.added_to_org", w),
     );
+  if (after !== null) query = query.where("s.account_id", ">", after);
+  if (upTo !== null) query = query.where("s.account_id", "<=", upTo);
+  return sql<boolean>`exists (${query})`;
 }
 
 export interface DormantUserRow {
@@ -364,17 +393,7 @@ function dormantUsersQuery(
   let query = db
     .selectFrom(usersAt(w))
     .where(billableSql("u"))
-    .where((eb) => {
-      let dormant = eb
-        .selectFrom(productsAt(w, "d"))
-        .select(sql`1`.as("one"))
-        .whereRef("d.org_id", "=", "u.org_id")
-        .whereRef("d.account_id", "=", "u.account_id")
-        .where(activitySql.isDormant("d.last_active_at", "u.added_to_org", w));
-      if (after !== null) dormant = dormant.where("d.account_id", ">", after);
-      if (upTo !== null) dormant = dormant.where("d.account_id", "<=", upTo);
-      return eb.exists(dormant);
-    });
+    .where(hasSeat(db, w, "dormant", after, upTo));
   if (after !== null) query = query.where("u.account_id", ">", after);
   if (upTo !== null) query = query.where("u.account_id", "<=", upTo);
   return query;
@@ -403,16 +422,6 @@ function accountIdAfterQuery(w: ReportWindow, after: string | null, n: number) {
     where org_id = ${w.orgId} and ${validAt(w.runId)}
       ${after === null ? sql`` : sql`and account_id > ${after}`}
     order by account_id offset ${n - 1} limit 1`;
-}
-
-/** Rows of the Dormant accounts sheet: billable users with at least one dormant seat. */
-export async function dormantUserCount(db: Db, w: ReportWindow): Promise<number> {
-  const row = await dormantUserCountQuery(db, w).executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
-function dormantUserCountQuery(db: Db, w: ReportWindow) {
-  return dormantUsersQuery(db, w).select(sql<number>`count(*)`.as("n"));
 }
 
 /**
@@ -446,15 +455,14 @@ async function dormantUsersIn(
   limit: number,
 ): Promise<DormantUserRow[]> {
   const users = await dormantUsersPageQuery(db, w, after, upTo, limit).execute();
-  if (users.length === 0) return [];
-  const ids = users.map((u) => u.account_id);
-  const [products, groups] = await Promise.all([
-    productsOfQuery(db, w, ids).execute(),
-    groupsOf(db, w, ids),
-  ]);
-  return toDormantRows(users, products, groups);
+  return users.map(toDormantRow);
 }
 
+/**
+ * The users of one range with their products and groups, one row per user: the products and
+ * groups come as JSON arrays from per-user lookups of the history's primary keys, so a batch is
+ * one round trip and a few objects per user instead of a row object per product and group.
+ */
 function dormantUsersPageQuery(
   db: Db,
   w: ReportWindow,
@@ -476,111 +484,71 @@ function dormantUsersPageQuery(
       "u.platform_roles",
       "u.added_to_org",
     ])
+    .select(productsOf(w).as("products"))
+    .select(groupsOf(w).as("groups"))
     .orderBy("u.account_id")
     .limit(limit);
 }
 
-/** The products of some users (in account order) as of the window's run. */
-function productsOfQuery(db: Db, w: ReportWindow, ids: string[]) {
-  return (
-    db
-      .selectFrom(productsAt(w, "p"))
-      // The range as well as the list: the planner then walks the index over that range only,
-      // instead of scanning every version of the org for each batch.
-      .where("p.account_id", ">=", ids[0]!)
-      .where("p.account_id", "<=", ids[ids.length - 1]!)
-      .where("p.account_id", "in", ids)
-      .select(["p.account_id", "p.product_key", "p.resource_id", "p.last_active_at"])
-      .orderBy("p.account_id")
-      .orderBy("p.product_key")
-      .orderBy("p.resource_id")
-  );
+/** A product as the page query returns it: [product key, resource id, last active (ISO) or null]. */
+type ProductJson = [string, string, string | null];
+/** A group: [id, name, management source, grants as [product key, resource id, role]]. */
+type GroupJson = [string, string, string | null, [string | null, string, string][]];
+
+/** The user's products as of the window's run, in product and resource order. */
+function productsOf(w: ReportWindow) {
+  return sql<ProductJson[]>`(select coalesce(json_agg(json_build_array(
+        p.product_key, p.resource_id, p.last_active_at) order by p.product_key, p.resource_id), '[]')
+    from (select product_key, resource_id, last_active_at from user_product_versions
+          where org_id = u.org_id and account_id = u.account_id and ${validAt(w.runId)}) p)`;
 }
 
-function toDormantRows(
-  users: Awaited<ReturnType<ReturnType<typeof dormantUsersPageQuery>["execute"]>>,
-  products: Awaited<ReturnType<ReturnType<typeof productsOfQuery>["execute"]>>,
-  groups: Map<string, DormantUserRow["groups"]>,
-): DormantUserRow[] {
-  const byUser = new Map<string, DormantUserRow>();
-  const out = users.map((u) => {
-    const row: DormantUserRow = {
-      accountId: u.account_id,
-      email: u.email,
-      name: u.name,
-      accountType: u.account_type,
-      accountStatus: u.account_status,
-      membershipStatus: u.membership_status,
-      status: u.status,
-      claimStatus: u.claim_status,
-      managementSource: u.management_source,
-      platformRoles: Array.isArray(u.platform_roles) ? u.platform_roles.map(String) : [],
-      addedToOrg: u.added_to_org === null ? null : new Date(u.added_to_org),
-      products: [],
-      groups: groups.get(u.account_id) ?? [],
-    };
-    byUser.set(u.account_id, row);
-    return row;
-  });
-  for (const p of products) {
-    byUser.get(p.account_id)?.products.push({
-      productKey: p.product_key,
-      resourceId: p.resource_id,
-      lastActiveAt: p.last_active_at === null ? null : new Date(p.last_active_at),
-    });
-  }
-  return out;
+/** The user's groups as of the window's run (by name), each with what it granted then. */
+function groupsOf(w: ReportWindow) {
+  return sql<GroupJson[]>`(select coalesce(json_agg(json_build_array(
+        g.group_id, g.name, g.management_source,
+        (select coalesce(json_agg(json_build_array(gg.product_key, gg.resource_id, gg.role)
+                  order by gg.resource_id, gg.role), '[]')
+         from (select product_key, resource_id, role from group_grant_versions
+               where org_id = u.org_id and group_id = g.group_id and ${validAt(w.runId)}) gg))
+        order by g.name, g.group_id), '[]')
+    from (select group_id from user_group_versions
+          where org_id = u.org_id and account_id = u.account_id and ${validAt(w.runId)}) m
+    cross join lateral (select group_id, name, management_source from group_versions
+          where org_id = u.org_id and group_id = m.group_id and ${validAt(w.runId)}) g)`;
 }
 
-/** The groups of some users as of the window's run, with what each group granted then. */
-async function groupsOf(
-  db: Db,
-  w: ReportWindow,
-  accountIds: string[],
-): Promise<Map<string, DormantUserRow["groups"]>> {
-  const { rows } = await groupsOfQuery(w, accountIds).execute(db);
-  const out = new Map<string, DormantUserRow["groups"]>();
-  for (const r of rows) {
-    const list = out.get(r.account_id) ?? [];
-    let group = list.find((g) => g.groupId === r.group_id);
-    if (group === undefined) {
-      group = {
-        groupId: r.group_id,
-        groupName: r.name,
-        groupManagementSource: r.management_source,
-        grants: [],
-      };
-      list.push(group);
-    }
-    if (r.resource_id !== null && r.role !== null) {
-      group.grants.push({ productKey: r.product_key, resourceId: r.resource_id, role: r.role });
-    }
-    out.set(r.account_id, list);
-  }
-  return out;
-}
+type PageRow = Awaited<ReturnType<ReturnType<typeof dormantUsersPageQuery>["execute"]>>[number];
 
-function groupsOfQuery(w: ReportWindow, accountIds: string[]) {
-  return sql<{
-    account_id: string;
-    group_id: string;
-    name: string;
-    management_source: string | null;
-    resource_id: string | null;
-    role: string | null;
-    product_key: string | null;
-  }>`
-    select m.account_id, g.group_id, g.name, g.management_source,
-           gg.resource_id, gg.role, gg.product_key
-    from (select account_id, group_id from user_group_versions
-          where org_id = ${w.orgId} and ${validAt(w.runId)}
-            and account_id >= ${accountIds[0]} and account_id <= ${accountIds[accountIds.length - 1]}
-            and account_id in (${sql.join(accountIds)})) m
-    join (select group_id, name, management_source from group_versions
-          where org_id = ${w.orgId} and ${validAt(w.runId)}) g on g.group_id = m.group_id
-    left join (select group_id, resource_id, role, product_key from group_grant_versions
-          where org_id = ${w.orgId} and ${validAt(w.runId)}) gg on gg.group_id = m.group_id
-    order by m.account_id, g.name, g.group_id, gg.resource_id, gg.role`;
+/** JSON columns arrive parsed from pg, and as text from a driver that leaves json alone. */
+const parsedJson = <T>(value: T | string): T =>
+  typeof value === "string" ? (JSON.parse(value) as T) : value;
+
+function toDormantRow(u: PageRow): DormantUserRow {
+  return {
+    accountId: u.account_id,
+    email: u.email,
+    name: u.name,
+    accountType: u.account_type,
+    accountStatus: u.account_status,
+    membershipStatus: u.membership_status,
+    status: u.status,
+    claimStatus: u.claim_status,
+    managementSource: u.management_source,
+    platformRoles: Array.isArray(u.platform_roles) ? u.platform_roles.map(String) : [],
+    addedToOrg: u.added_to_org === null ? null : new Date(u.added_to_org),
+    products: parsedJson(u.products).map(([productKey, resourceId, lastActiveAt]) => ({
+      productKey,
+      resourceId,
+      lastActiveAt: lastActiveAt === null ? null : new Date(lastActiveAt),
+    })),
+    groups: parsedJson(u.groups).map(([groupId, groupName, groupManagementSource, grants]) => ({
+      groupId,
+      groupName,
+      groupManagementSource,
+      grants: grants.map(([productKey, resourceId, role]) => ({ productKey, resourceId, role })),
+    })),
+  };
 }
 
 /**
@@ -630,18 +598,17 @@ export async function insertReportRun(db: Db, run: NewReportRun): Promise<number
 /**
  * The report's queries over an org's history, compiled exactly as the report builds them:
  * the summary's per-product statistics (also the trend's, for an earlier run's window) and
- * totals, the dormant count, and one batch of the Dormant accounts sheet (the range after
- * `batch.after`, and the users `batch.ids` it found). For tests that EXPLAIN them.
+ * totals with the dormant count, and one batch of the Dormant accounts sheet (the range after
+ * `batch.after` up to `batch.upTo`). For tests that EXPLAIN them.
  */
 export function reportStatements(
   db: Db,
   w: ReportWindow,
-  batch: { after: string | null; upTo: string | null; ids: string[]; limit: number },
+  batch: { after: string | null; upTo: string | null; limit: number },
 ): Statement[] {
   return [
     { what: "product statistics", query: productStatsQuery(db, w).compile() },
     { what: "org totals", query: orgTotalsQuery(db, w).compile() },
-    { what: "dormant user count", query: dormantUserCountQuery(db, w).compile() },
     {
       what: "dormant batch: end of the scanned range",
       query: accountIdAfterQuery(w, batch.after, SCAN_CHUNK).compile(db),
@@ -650,7 +617,5 @@ export function reportStatements(
       what: "dormant batch: users",
       query: dormantUsersPageQuery(db, w, batch.after, batch.upTo, batch.limit).compile(),
     },
-    { what: "dormant batch: products", query: productsOfQuery(db, w, batch.ids).compile() },
-    { what: "dormant batch: groups", query: groupsOfQuery(w, batch.ids).compile(db) },
   ];
 }
