@@ -307,6 +307,16 @@ export class RateLimiter {
     return Math.min(w.remaining - this.sent - ROOM_MARGIN, w.allowance - w.granted);
   }
 
+  /**
+   * Whether the room is spent only by requests still unanswered, which may free some of it
+   * before the reset. The configured limit's allowance is not given back by an answer.
+   */
+  private awaitingAnswers(now: number): boolean {
+    const w = this.window;
+    if (w === undefined || w.resetAt <= now) return false;
+    return this.sent > 0 && w.remaining - ROOM_MARGIN > 0 && w.allowance - w.granted > 0;
+  }
+
   /** Serves the pacing queue in order, one timer at a time, until it is empty. */
   private pump(): void {
     if (this.pumping) return;
@@ -344,7 +354,7 @@ export class RateLimiter {
             : Math.max(this.window?.resetAt ?? now, this.pausedUntil);
       // Out of room only because answers are still out: they may free room before the reset,
       // so a caller's deadline is not judged against the reset yet.
-      const awaitingAnswers = room !== undefined && room <= 0 && room + this.sent > 0;
+      const awaitingAnswers = room !== undefined && room <= 0 && this.awaitingAnswers(now);
       const refused = this.refusal(head.opts, now, awaitingAnswers ? now : Math.max(now, at));
       if (refused) {
         this.drop(this.paceWaiters, head, refused);

@@ -195,6 +195,27 @@ describe("RateLimiter pacing", () => {
     expect(starts.filter((s) => s < 1_000)).toHaveLength(10);
   });
 
+  it("refuses a caller at once whose deadline comes before the reset, once the configured limit is spent", async () => {
+    const vt = new VirtualTime();
+    const l = new RateLimiter({
+      limitPerMinute: 600, // 10 a second
+      maxConcurrency: 100,
+      targetUtilisation: 1,
+      now: vt.nowFn,
+      sleep: vt.sleep,
+    });
+    l.observe(200, 500, vt.now + 1_000); // the server would take 500 more this second
+    const inFlight = await vt.run(Promise.all(Array.from({ length: 10 }, () => l.acquire(ANY))));
+    // The 10 still out cannot give the configured limit back: no answer makes room before
+    // the reset at 1 s, so a caller who must start within 100 ms is told now, not at 1 s.
+    const late = l.acquire({ ...ANY, deadlineAt: vt.now + 100 }).then(
+      () => "granted",
+      (e: Error) => `${e.name} at ${vt.now}`,
+    );
+    expect(await vt.run(late)).toBe("LimiterRefusal at 0");
+    for (const release of inFlight) release();
+  });
+
   it("waits for the reset once the stated room is spent, not for its schedule", async () => {
     const t = fakeTime();
     const l = limiter(t); // one turn every 300 ms
