@@ -43,6 +43,14 @@ export interface BuiltReport {
   summary: ReportSummary;
 }
 
+/**
+ * Dormant users read per batch. Small enough that a batch's objects are let go before the
+ * garbage collector moves them to the old generation: at 100k users the process peaks at
+ * 1.23× the memory of exceljs writing the same rows alone with batches of 1,000, 1.39× with
+ * 5,000, at the same speed (bench/report-workbook.ts).
+ */
+const REPORT_BATCH = 1000;
+
 export interface BuildReportsOptions {
   orgId?: string;
   /** Rebuild the report of this past succeeded crawl run from the history. */
@@ -144,7 +152,7 @@ async function buildOne(
   slugs: ReadonlyMap<string, string>,
   fromHistory = false,
 ): Promise<BuiltReport> {
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? REPORT_BATCH;
   const db = runtime.database.db;
   const config = runtime.config.report;
   const generatedAt = runtime.clock.now();
