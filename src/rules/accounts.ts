@@ -34,14 +34,19 @@ export function isBillableAccount(u: AccountFacts): boolean {
   return (u.membershipStatus ?? (u.status === "active" ? "active" : null)) === "active";
 }
 
-/** isBillableAccount in SQL over a user row aliased `alias` with a boolean `removed` column. */
+/**
+ * isBillableAccount in SQL over a user row aliased `alias` with a boolean `removed` column;
+ * never null. The membership test is spelt out column by column (not as a coalesce) so the
+ * planner can estimate it from the columns' statistics: it took the coalesce to keep 0.5 %
+ * of the users, and sorted a whole org's seats on disk for a report's statistics.
+ */
 export function billableSql(alias: string): RawBuilder<boolean> {
   const c = (column: string) => sql.ref(`${alias}.${column}`);
   return sql<boolean>`(not ${c("removed")}
     and (${c("account_type")} is null or ${c("account_type")} = 'atlassian')
     and (${c("account_status")} is null or ${c("account_status")} not in ('inactive', 'closed'))
-    and coalesce(${c("membership_status")}, case when ${c("status")} = 'active' then 'active' end)
-      is not distinct from 'active')`;
+    and ((${c("membership_status")} is not null and ${c("membership_status")} = 'active')
+      or (${c("membership_status")} is null and ${c("status")} is not null and ${c("status")} = 'active')))`;
 }
 
 /** Platform roles that make an account an admin (org, site, user-access admins). */

@@ -515,7 +515,10 @@ function groupsOf(w: ReportWindow) {
     from (select group_id from user_group_versions
           where org_id = u.org_id and account_id = u.account_id and ${validAt(w.runId)}) m
     cross join lateral (select group_id, name, management_source from group_versions
-          where org_id = u.org_id and group_id = m.group_id and ${validAt(w.runId)}) g)`;
+          where org_id = u.org_id and group_id = m.group_id and ${validAt(w.runId)}
+          -- one version is valid at a run; the limit also keeps the planner from flattening
+          -- this lookup into a join that scans every group of the org for each user
+          limit 1) g)`;
 }
 
 type PageRow = Awaited<ReturnType<ReturnType<typeof dormantUsersPageQuery>["execute"]>>[number];
