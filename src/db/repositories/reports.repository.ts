@@ -3,8 +3,8 @@
  * the report shows). Everything is the state of one org as of one succeeded crawl, read from
  * the history versions valid at that run (history.repository.ts): what a later crawl does to
  * the current tables — even one that failed halfway — never changes it. The rules come from
- * src/rules. Dormant users are read in keyset batches by account id so the workbook never
- * holds a whole org in memory (PGlite cannot stream a cursor).
+ * src/rules. Dormant users are read in pages, each a range of the org's users by account id,
+ * so the workbook never holds a whole org in memory (PGlite cannot stream a cursor).
  */
 import { sql, type Kysely, type Selectable } from "kysely";
 import { z } from "zod";
@@ -329,7 +329,7 @@ function orgTotalsQuery(db: Db, w: ReportWindow) {
 
 /**
  * Whether user `u` had a seat in its grace period, or a dormant one, at the window's run
- * (bounded to the account range of a batch when given, so the index scan starts there).
+ * (bounded to the account range of a page when given, so the index scan starts there).
  */
 function hasSeat(
   db: Db,
@@ -399,9 +399,6 @@ function dormantUsersQuery(
   return query;
 }
 
-/** Users scanned per step of a batch: a bounded range of the history's index. */
-const SCAN_CHUNK = 5000;
-
 /**
  * The account id `n` users after `after` in the org's history at the window's run, or null
  * when fewer remain. Walks the primary key in order, so it costs `n` index entries.
@@ -424,52 +421,37 @@ function accountIdAfterQuery(w: ReportWindow, after: string | null, n: number) {
     order by account_id offset ${n - 1} limit 1`;
 }
 
-/**
- * One keyset batch (at most `limit`, in account-id order after `after`) of billable users
- * with a dormant seat, with their products and groups. The org is scanned in bounded ranges
- * of its history's index, so every batch costs the same however deep into the org it is: a
- * single open-ended query let the planner (which cannot estimate the rules' combined
- * selectivity) scan and sort everything after `after` for every batch.
- */
-export async function dormantUsersBatch(
-  db: Db,
-  w: ReportWindow,
-  after: string | null,
-  limit: number,
-): Promise<DormantUserRow[]> {
-  const out: DormantUserRow[] = [];
-  let from = after;
-  for (;;) {
-    const upTo = await accountIdAfter(db, w, from, SCAN_CHUNK);
-    out.push(...(await dormantUsersIn(db, w, from, upTo, limit - out.length)));
-    if (upTo === null || out.length >= limit) return out;
-    from = upTo;
-  }
+/** The dormant users of one range of the org's users, and where the next range starts. */
+export interface DormantUsersPage {
+  users: DormantUserRow[];
+  /** The range's last account id, to pass as `after` for the next page; null after the last. */
+  next: string | null;
 }
 
-async function dormantUsersIn(
+/**
+ * Billable users with a dormant seat among the next `scan` users of the org after `after` (in
+ * account-id order; the whole rest of the org after `after` when fewer remain), with their
+ * products and groups. Each page reads a bounded range of the history's index, so every page
+ * costs the same however deep into the org it is, and every user is scanned once. A page may
+ * hold nobody: only `next === null` means the org is done.
+ */
+export async function dormantUsersPage(
   db: Db,
   w: ReportWindow,
   after: string | null,
-  upTo: string | null,
-  limit: number,
-): Promise<DormantUserRow[]> {
-  const users = await dormantUsersPageQuery(db, w, after, upTo, limit).execute();
-  return users.map(toDormantRow);
+  scan: number,
+): Promise<DormantUsersPage> {
+  const upTo = await accountIdAfter(db, w, after, scan);
+  const users = await dormantUsersPageQuery(db, w, after, upTo).execute();
+  return { users: users.map(toDormantRow), next: upTo };
 }
 
 /**
  * The users of one range with their products and groups, one row per user: the products and
- * groups come as JSON arrays from per-user lookups of the history's primary keys, so a batch is
+ * groups come as JSON arrays from per-user lookups of the history's primary keys, so a page is
  * one round trip and a few objects per user instead of a row object per product and group.
  */
-function dormantUsersPageQuery(
-  db: Db,
-  w: ReportWindow,
-  after: string | null,
-  upTo: string | null,
-  limit: number,
-) {
+function dormantUsersPageQuery(db: Db, w: ReportWindow, after: string | null, upTo: string | null) {
   return dormantUsersQuery(db, w, after, upTo)
     .select([
       "u.account_id",
@@ -486,8 +468,7 @@ function dormantUsersPageQuery(
     ])
     .select(productsOf(w).as("products"))
     .select(groupsOf(w).as("groups"))
-    .orderBy("u.account_id")
-    .limit(limit);
+    .orderBy("u.account_id");
 }
 
 /** A product as the page query returns it: [product key, resource id, last active (ISO) or null]. */
@@ -601,24 +582,24 @@ export async function insertReportRun(db: Db, run: NewReportRun): Promise<number
 /**
  * The report's queries over an org's history, compiled exactly as the report builds them:
  * the summary's per-product statistics (also the trend's, for an earlier run's window) and
- * totals with the dormant count, and one batch of the Dormant accounts sheet (the range after
- * `batch.after` up to `batch.upTo`). For tests that EXPLAIN them.
+ * totals with the dormant count, and one page of the Dormant accounts sheet (`batch.scan`
+ * users after `batch.after`, which end at `batch.upTo`). For tests that EXPLAIN them.
  */
 export function reportStatements(
   db: Db,
   w: ReportWindow,
-  batch: { after: string | null; upTo: string | null; limit: number },
+  batch: { after: string | null; upTo: string | null; scan: number },
 ): Statement[] {
   return [
     { what: "product statistics", query: productStatsQuery(db, w).compile() },
     { what: "org totals", query: orgTotalsQuery(db, w).compile() },
     {
       what: "dormant batch: end of the scanned range",
-      query: accountIdAfterQuery(w, batch.after, SCAN_CHUNK).compile(db),
+      query: accountIdAfterQuery(w, batch.after, batch.scan).compile(db),
     },
     {
       what: "dormant batch: users",
-      query: dormantUsersPageQuery(db, w, batch.after, batch.upTo, batch.limit).compile(),
+      query: dormantUsersPageQuery(db, w, batch.after, batch.upTo).compile(),
     },
   ];
 }

@@ -17,7 +17,7 @@ import {
   setPlanFiles,
 } from "../../db/repositories/policy-plans.repository.ts";
 import {
-  dormantUsersBatch,
+  dormantUsersPage,
   productStats,
   type ReportWindow,
   type SucceededRun,
@@ -60,8 +60,8 @@ export interface BuiltPlan {
   changeListPath: string;
 }
 
-/** Dormant users read per batch. */
-const BATCH = 2000;
+/** Users of the org scanned per page of dormant users read. */
+const PAGE_USERS = 3000;
 
 /**
  * Builds and stores one org's plan.
@@ -105,8 +105,8 @@ export async function buildPlan(
     };
     const actions: PlannedAction[] = [];
     for (let after: string | null = null; ;) {
-      const users = await dormantUsersBatch(db, w, after, BATCH);
-      if (users.length === 0) break;
+      const page = await dormantUsersPage(db, w, after, PAGE_USERS);
+      const users = page.users;
       const ctx: RuleContext = {
         orgId: run.orgId,
         rule,
@@ -127,8 +127,8 @@ export async function buildPlan(
       actions.push(...selected.actions);
       excluded.push(...selected.excluded);
       idpChanges.push(...selected.idp);
-      if (users.length < BATCH) break;
-      after = users[users.length - 1]!.accountId;
+      if (page.next === null) break;
+      after = page.next;
     }
     perRule.push(actions);
   }

@@ -278,7 +278,7 @@ describeEachBackend("query plans at 20k users", (backend) => {
   });
 
   it("no report query pays for JIT compilation (on Postgres it cost ~0.5 s per statement)", async () => {
-    const batch = { after: null, upTo: null, limit: 500 };
+    const batch = { after: null, upTo: null, scan: 500 };
     for (const s of reportStatements(db, window, batch)) {
       const result = await db.executeQuery<{ "QUERY PLAN": unknown }>(
         CompiledQuery.raw(`explain (analyze, format json) ${s.query.sql}`, [...s.query.parameters]),
@@ -294,7 +294,7 @@ describeEachBackend("query plans at 20k users", (backend) => {
       await sql<{ account_id: string }>`select account_id from user_versions
         where org_id = ${ORG} and valid_to_run_id is null order by account_id limit 500`.execute(db)
     ).rows.map((r) => r.account_id);
-    const batch = { after: null, upTo: ids[ids.length - 1]!, limit: 500 };
+    const batch = { after: null, upTo: ids[ids.length - 1]!, scan: 500 };
     const statements = [
       ...reportStatements(db, window, batch),
       ...reportStatements(db, firstWindow, batch).map((s) => ({ ...s, what: `trend: ${s.what}` })),
