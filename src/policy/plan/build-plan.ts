@@ -1,7 +1,7 @@
 /**
  * `reclaim policy plan`: a stored, capped plan from the org's latest succeeded crawl — never
  * from stale, incomplete or failed data. It reads the same history the report reads
- * (`dormantUsersBatch` as of the crawl) through the same rules, writes the plan workbook, its
+ * (`dormantUsersPage` as of the crawl) through the same rules, writes the plan workbook, its
  * CSV and the IdP change list beside the reports, and changes nothing in the org: a plan is a
  * dry run until it is approved and applied.
  */

@@ -19,7 +19,7 @@ import { addRow, colLetter, type SheetContext } from "./context.ts";
 export interface DormantInput {
   csvPath: string;
   columns: readonly ProductColumn[];
-  /** Yields rows in batches (keyset-paged from the database). */
+  /** Yields rows in batches (pages of the org read from the database, none of them empty). */
   rows: () => AsyncIterable<readonly DormantRow[]>;
 }
 
