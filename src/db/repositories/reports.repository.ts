@@ -448,8 +448,9 @@ export async function dormantUsersPage(
 
 /**
  * The users of one range with their products and groups, one row per user: the products and
- * groups come as JSON arrays from per-user lookups of the history's primary keys, so a page is
- * one round trip and a few objects per user instead of a row object per product and group.
+ * groups come as JSON arrays from per-user lookups of the history's primary keys, so a page
+ * takes one query (after the one that finds its range's end) and a few objects per user,
+ * instead of two more queries and a row object per product and per group.
  */
 function dormantUsersPageQuery(db: Db, w: ReportWindow, after: string | null, upTo: string | null) {
   return dormantUsersQuery(db, w, after, upTo)
