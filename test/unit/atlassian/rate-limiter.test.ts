@@ -172,7 +172,8 @@ describe("RateLimiter pacing", () => {
     for (const n of perWindow.slice(1, -1)) expect(n).toBeGreaterThanOrEqual(45);
   });
 
-  it("never spends more of the server's room than its own configured limit allows", async () => {
+  /** A limiter configured for 10 a second, told by the server it would take 500 more. */
+  function roomBeyondTheConfiguredLimit() {
     const vt = new VirtualTime();
     const l = new RateLimiter({
       limitPerMinute: 600, // 10 a second
@@ -182,6 +183,11 @@ describe("RateLimiter pacing", () => {
       sleep: vt.sleep,
     });
     l.observe(200, 500, vt.now + 1_000); // the server would take 500 more this second
+    return { vt, l };
+  }
+
+  it("never spends more of the server's room than its own configured limit allows", async () => {
+    const { vt, l } = roomBeyondTheConfiguredLimit();
     const starts: number[] = [];
     await vt.run(
       Promise.all(
@@ -196,15 +202,7 @@ describe("RateLimiter pacing", () => {
   });
 
   it("refuses a caller at once whose deadline comes before the reset, once the configured limit is spent", async () => {
-    const vt = new VirtualTime();
-    const l = new RateLimiter({
-      limitPerMinute: 600, // 10 a second
-      maxConcurrency: 100,
-      targetUtilisation: 1,
-      now: vt.nowFn,
-      sleep: vt.sleep,
-    });
-    l.observe(200, 500, vt.now + 1_000); // the server would take 500 more this second
+    const { vt, l } = roomBeyondTheConfiguredLimit();
     const inFlight = await vt.run(Promise.all(Array.from({ length: 10 }, () => l.acquire(ANY))));
     // The 10 still out cannot give the configured limit back: no answer makes room before
     // the reset at 1 s, so a caller who must start within 100 ms is told now, not at 1 s.
