@@ -18,8 +18,9 @@
  * Goals (issue 11): rows/s ≥ 0.6 × ceiling, peak RSS ≤ 1.3 × ceiling, flat with org size.
  *
  * Uses DATABASE_URL when set (its schema is migrated down and up: use a scratch database), else
- * embedded PGlite in memory (then the database lives inside the end-to-end process: its
- * WebAssembly memory is in that RSS, and seeding happens in that process too).
+ * embedded PGlite in a data directory of its own (seeded once by a child process, then opened
+ * by each end-to-end run, as `reclaim report` opens the app's data directory; the database's
+ * WebAssembly memory is in that run's RSS, as it is in the app's).
  */
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdtemp, rm, stat } from "node:fs/promises";
@@ -152,7 +153,7 @@ async function seed(database: ReclaimDatabase, users: number): Promise<void> {
 
 async function withDatabase<T>(fn: (database: ReclaimDatabase) => Promise<T>): Promise<T> {
   const database = await openDatabase({
-    dataDir: "memory://",
+    dataDir: process.env.BENCH_PGLITE_DIR ?? "memory://",
     databaseUrl: process.env.DATABASE_URL,
   });
   try {
@@ -170,16 +171,11 @@ interface ReclaimResult {
   peakRss: number;
 }
 
-async function runReclaim(users: number): Promise<ReclaimResult> {
+async function runReclaim(): Promise<ReclaimResult> {
   return withDatabase(async (database) => {
-    if (!process.env.DATABASE_URL) {
-      await migrateToLatest(database.db);
-      await seed(database, users);
-    } else {
-      // Every repeat does the work of a first report: no cached product stats.
-      await database.db.deleteFrom("report_runs").execute();
-      await database.db.deleteFrom("product_stats").execute();
-    }
+    // Every repeat does the work of a first report: no cached product stats.
+    await database.db.deleteFrom("report_runs").execute();
+    await database.db.deleteFrom("product_stats").execute();
     const outDir = await mkdtemp(path.join(tmpdir(), "reclaim-bench-report-"));
     try {
       const config = loadConfig({ RECLAIM_REPORTS_DIR: outDir }, {}, "/nonexistent");
@@ -427,7 +423,7 @@ if (positionals[0] === "seed") {
   });
   console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000 }));
 } else if (positionals[0] === "reclaim") {
-  console.log(JSON.stringify(await runReclaim(Number(positionals[1]))));
+  console.log(JSON.stringify(await runReclaim()));
 } else if (positionals[0] === "writer") {
   console.log(JSON.stringify(await runWriter(Number(positionals[1]))));
 } else if (positionals[0] === "ceiling") {
@@ -438,7 +434,7 @@ if (positionals[0] === "seed") {
   const endToEnd = !values["writers-only"];
   const postgres = Boolean(process.env.DATABASE_URL);
   console.log(
-    `end to end on ${endToEnd ? (postgres ? "Postgres (DATABASE_URL)" : "embedded PGlite (in the measured process)") : "(skipped)"}; ${repeat} run(s) each, interleaved; medians. rows/s by wall time, and per CPU second in brackets`,
+    `end to end on ${endToEnd ? (postgres ? "Postgres (DATABASE_URL)" : "embedded PGlite (a data directory)") : "(skipped)"}; ${repeat} run(s) each, interleaved; medians. rows/s by wall time, and per CPU second in brackets`,
   );
   const lines: string[] = [];
   let first: { e2e?: number; writer: number } | undefined;
@@ -449,8 +445,14 @@ if (positionals[0] === "seed") {
   const rss = (xs: { peakRss: number }[]) => median(xs.map((x) => x.peakRss));
   const n = (x: number) => Math.round(x).toLocaleString("en");
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  let pgliteDir: string | undefined;
   for (const users of sizes.length ? sizes : [100_000, 1_000_000]) {
-    if (endToEnd && postgres) {
+    if (endToEnd && !postgres) {
+      if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
+      pgliteDir = await mkdtemp(path.join(tmpdir(), "reclaim-bench-pglite-"));
+      process.env.BENCH_PGLITE_DIR = pgliteDir;
+    }
+    if (endToEnd) {
       const seeded = child<{ seconds: number }>(["seed", String(users)]);
       console.error(`seeded ${users} users in ${seeded.seconds.toFixed(0)} s`);
     }
@@ -460,7 +462,7 @@ if (positionals[0] === "seed") {
     let rows = Math.round(users * DORMANT_SHARE);
     for (let r = 0; r < repeat; r++) {
       if (endToEnd) {
-        reclaim.push(child<ReclaimResult>(["reclaim", String(users)]));
+        reclaim.push(child<ReclaimResult>(["reclaim"]));
         rows = reclaim[0]!.rows;
       }
       writer.push(child<ReclaimResult>(["writer", String(rows)]));
@@ -482,6 +484,7 @@ if (positionals[0] === "seed") {
       `| ${n(users)} | ${n(rows)} | ${n(c.rate)} [${n(c.cpu)}] | ${n(w.rate)} [${n(w.cpu)}] (**${ratio(w.rate, c.rate)}** [${ratio(w.cpu, c.cpu)}]) | ${e2eRate} | ${mb(c.rss)} | ${mb(w.rss)} (**${ratio(w.rss, c.rss)}**) | ${e2eRss} | ${flat} | ${mb(writer[0]!.workbookBytes)} | ${(chart * 1000).toFixed(0)} ms / ${(copy * 1000).toFixed(0)} ms |`,
     );
   }
+  if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
   console.log(
     "| users | dormant rows | ceiling rows/s | writers rows/s (/ ceiling; goal ≥ 0.6) | end to end rows/s (/ ceiling) | ceiling peak RSS | writers peak RSS (/ ceiling; goal ≤ 1.3) | end to end peak RSS (/ ceiling) | peak RSS / smallest size (writers / end to end) | workbook | chart step / copying the file |",
   );
