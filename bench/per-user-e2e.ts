@@ -9,14 +9,24 @@
  *                                 [--order naive-first|reclaim-first|alternate]
  *
  * Postgres runs when DATABASE_URL is set: each run gets a fresh database named
- * reclaim_peruser_bench_<n> on that server (created, then dropped).
+ * reclaim_peruser_bench_<n> on that server (created, then dropped). PGlite runs in a fresh
+ * data directory under the system's temporary folder, as the app runs it.
+ *
+ * The simulator serves from a child process of its own, as the real API is another machine:
+ * its work does not share the crawler's thread (nor, with PGlite, the database's).
  *
  * The floor is the time the API's limits alone impose: last-active-dates calls ÷ their
  * limit (the users-search pages have a limit of their own, and the per-user reads of a page
  * can start once it is stored, so the walk need not add to it; "with search" adds it as if
  * it did). wall/floor ≤ 1.1 and Reclaim/naive < 1 are the goals, with no 429.
  */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { createAtlassianClient } from "../src/atlassian/index.ts";
@@ -29,7 +39,8 @@ import { silentLogger } from "../src/shared/log.ts";
 import { startSimulator } from "../src/simulator/index.ts";
 import { naiveCrawl } from "./naive-crawl.ts";
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     sizes: { type: "string", default: "2000,20000" },
     "time-scale": { type: "string", default: "50" },
@@ -54,8 +65,9 @@ async function freshDatabase(
   backend: string,
 ): Promise<ReclaimDatabase & { drop(): Promise<void> }> {
   if (backend === "pglite") {
-    const d = await openDatabase({ dataDir: "memory://" });
-    return { ...d, drop: async () => {} };
+    const dir = await mkdtemp(path.join(tmpdir(), "reclaim-peruser-bench-"));
+    const d = await openDatabase({ dataDir: dir });
+    return { ...d, drop: () => rm(dir, { recursive: true, force: true }) };
   }
   const server = process.env.DATABASE_URL!;
   const name = `reclaim_peruser_bench_${process.pid}_${dbCounter++}`;
@@ -78,6 +90,54 @@ async function freshDatabase(
   };
 }
 
+/**
+ * The simulator in a child process (this file, `serve <users>`), for as long as the run needs
+ * it: resolves once it listens, and `close()` ends it.
+ */
+async function simulatorProcess(
+  n: number,
+): Promise<{ url: string; apiKey: string; close(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(import.meta.url),
+      "serve",
+      String(n),
+      "--time-scale",
+      String(timeScale),
+    ],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    const { url, apiKey } = JSON.parse(line) as { url: string; apiKey: string };
+    return {
+      url,
+      apiKey,
+      close: async () => {
+        child.stdin.end(); // the child stops when its stdin closes
+        await exited;
+      },
+    };
+  }
+  throw new Error("the simulator process ended before it listened");
+}
+
+if (positionals[0] === "serve") {
+  const sim = await startSimulator({
+    orgs: [{ users: Number(positionals[1]), seed: SEED }],
+    timeScale,
+  });
+  console.log(JSON.stringify({ url: sim.url, apiKey: sim.apiKey }));
+  process.stdin.resume();
+  await new Promise((resolve) => process.stdin.once("end", resolve));
+  await sim.close();
+  process.exit(0);
+}
+
 interface Row {
   variant: string;
   wallS: number;
@@ -96,7 +156,7 @@ function floorS(r: Row): { lad: number; all: number } {
 }
 
 async function runNaive(n: number, backend: string): Promise<Row> {
-  const sim = await startSimulator({ orgs: [{ users: n, seed: SEED }], timeScale });
+  const sim = await simulatorProcess(n);
   const database = await freshDatabase(backend);
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -118,7 +178,7 @@ async function runNaive(n: number, backend: string): Promise<Row> {
 }
 
 async function runReclaim(n: number, backend: string): Promise<Row> {
-  const sim = await startSimulator({ orgs: [{ users: n, seed: SEED }], timeScale });
+  const sim = await simulatorProcess(n);
   const database = await freshDatabase(backend);
   await migrateToLatest(database.db);
   const meter = new RequestMeter();
