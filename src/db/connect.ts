@@ -6,13 +6,13 @@
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { describeDatabaseUrl } from "../config/redact.ts";
 import { asStorageError, storageCode } from "../shared/storage.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { PGliteDialect } from "./pglite-dialect.ts";
+import { PGliteWorker } from "./pglite-worker.ts";
 import { readPgliteTemplate } from "./pglite-template.ts";
 import type { Database } from "./schema.ts";
 
@@ -124,18 +124,16 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
     // A new database starts from the install-time template instead of running initdb.
     const fresh = inMemory || !existsSync(path.join(path.resolve(dataDir), "PG_VERSION"));
     const template = fresh ? await readPgliteTemplate() : undefined;
-    const client = await PGlite.create(inMemory ? "memory://" : path.resolve(dataDir), {
-      ...(template ? { loadDataDir: template } : {}),
-      parsers: {
-        [pgliteTypes.INT8]: toNumber,
-        [pgliteTypes.NUMERIC]: toNumber,
-        [pgliteTypes.DATE]: asIs,
-      },
+    // Same conversions as node-postgres's above (INT8/NUMERIC to numbers, dates as text),
+    // made in the database's thread (pglite-worker.ts).
+    const client = await PGliteWorker.open({
+      dataDir: inMemory ? "memory://" : path.resolve(dataDir),
+      template,
+      // The embedded database's pages are in this process's memory or its local files: a
+      // random read costs about what a sequential one does. With the server default (4) the
+      // planner scans a whole table rather than probe its primary key for a page's 100 users.
+      setup: ["set random_page_cost = 1.1"],
     });
-    // The embedded database's pages are in this process's memory or its local files: a random
-    // read costs about what a sequential one does. With the server default (4) the planner
-    // scans a whole table rather than probe its primary key for a page's 100 users.
-    await client.exec("set random_page_cost = 1.1");
     const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
     return {
       db,

@@ -5,8 +5,9 @@
  * would interleave their statements on that one session (BEGIN, BEGIN, COMMIT …) and see or
  * undo each other's work. Here a connection is handed to one user at a time: a transaction
  * holds it from BEGIN to COMMIT/ROLLBACK, a single query for its duration, and others wait.
+ * The session itself runs in a worker thread (pglite-worker.ts).
  */
-import type { PGlite } from "@electric-sql/pglite";
+import type { PGliteWorker } from "./pglite-worker.ts";
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -20,7 +21,7 @@ import {
 } from "kysely";
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly client: PGlite) {}
+  constructor(private readonly client: PGliteWorker) {}
   createAdapter() {
     return new PostgresAdapter();
   }
@@ -40,7 +41,7 @@ class PGliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve();
   private release: (() => void) | undefined;
 
-  constructor(private readonly client: PGlite) {
+  constructor(private readonly client: PGliteWorker) {
     this.connection = new PGliteConnection(client);
   }
 
@@ -74,15 +75,15 @@ class PGliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     await this.queue;
-    if (!this.client.closed) await this.client.close();
+    await this.client.close();
   }
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly client: PGlite) {}
+  constructor(private readonly client: PGliteWorker) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.client.query<R>(query.sql, [...query.parameters]);
+    const result = await this.client.query<R>(query.sql, query.parameters);
     const affected = result.affectedRows;
     return {
       rows: result.rows,

@@ -21,12 +21,12 @@ export function pgliteTemplatePath(): string | undefined {
     : path.join(root, "dist", `pglite-template-${version}.tar`);
 }
 
-/** The template as PGlite's `loadDataDir` takes it, or undefined when there is none. */
-export async function readPgliteTemplate(): Promise<Blob | undefined> {
+/** The template's bytes (a tarball of a data directory), or undefined when there is none. */
+export async function readPgliteTemplate(): Promise<Uint8Array | undefined> {
   const file = pgliteTemplatePath();
   if (file === undefined || !existsSync(file)) return undefined;
   try {
-    return new Blob([await readFile(file)]);
+    return await readFile(file);
   } catch {
     return undefined; // unreadable: initdb as usual
   }

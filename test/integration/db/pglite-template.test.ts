@@ -21,7 +21,7 @@ it("is made by the install (npm install / npm ci run the build) for the installe
   const file = pgliteTemplatePath();
   expect(file).toMatch(/dist[/\\]pglite-template-\d+\.\d+\.\d+\.tar$/);
   expect(existsSync(file!), `${file} (run npm run build)`).toBe(true);
-  expect((await readPgliteTemplate())?.size).toBeGreaterThan(1_000_000);
+  expect((await readPgliteTemplate())?.byteLength).toBeGreaterThan(1_000_000);
 });
 
 it("opens a new data folder from it, and later opens that folder with its data kept", async () => {
