@@ -43,6 +43,9 @@ export class DatabaseConnectionError extends Error {
 const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
 const PG_DATE = 1082;
+/** Both backends: 64-bit integers and numerics become JS numbers, dates stay 'YYYY-MM-DD'. */
+const NUMBER_TYPES = [PG_INT8, PG_NUMERIC];
+const TEXT_TYPES = [PG_DATE];
 
 const toNumber = (value: string): number => Number(value);
 const asIs = (value: string): string => value;
@@ -67,8 +70,8 @@ async function openPostgres(url: string, max: number): Promise<ReclaimDatabase> 
     connectionTimeoutMillis: 10_000,
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") => {
-        if (oid === PG_INT8 || oid === PG_NUMERIC) return toNumber;
-        if (oid === PG_DATE) return asIs;
+        if (NUMBER_TYPES.includes(oid)) return toNumber;
+        if (TEXT_TYPES.includes(oid)) return asIs;
         return pg.types.getTypeParser(oid, format) as unknown;
       }) as typeof pg.types.getTypeParser,
     },
@@ -124,11 +127,11 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
     // A new database starts from the install-time template instead of running initdb.
     const fresh = inMemory || !existsSync(path.join(path.resolve(dataDir), "PG_VERSION"));
     const template = fresh ? await readPgliteTemplate() : undefined;
-    // Same conversions as node-postgres's above (INT8/NUMERIC to numbers, dates as text),
-    // made in the database's thread (pglite-worker.ts).
     const client = await PGliteWorker.open({
       dataDir: inMemory ? "memory://" : path.resolve(dataDir),
       template,
+      numberTypes: NUMBER_TYPES,
+      textTypes: TEXT_TYPES,
       // The embedded database's pages are in this process's memory or its local files: a
       // random read costs about what a sequential one does. With the server default (4) the
       // planner scans a whole table rather than probe its primary key for a page's 100 users.
@@ -142,6 +145,9 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
       close: async () => {
         try {
           await db.destroy();
+          // Kysely destroys only a driver it has used: a database opened and closed without
+          // a statement would keep its thread (and its files open) otherwise.
+          await client.close();
         } finally {
           await lock?.release();
         }

@@ -26,12 +26,14 @@ export interface PGliteWorkerOptions {
   dataDir: string;
   /** A data directory tarball to start a new database from (pglite-template.ts), if any. */
   template?: Uint8Array | undefined;
+  /** Type OIDs whose values arrive as JS numbers (parsed from their text form). */
+  numberTypes?: readonly number[];
+  /** Type OIDs whose values arrive as their text form, unparsed. */
+  textTypes?: readonly number[];
   /** Statements run once, before any other (session settings). */
   setup?: readonly string[];
 }
 
-// Postgres type OIDs whose text form is converted the way schema.ts documents: 64-bit
-// integers and numerics become JS numbers, dates stay 'YYYY-MM-DD' strings.
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require("node:worker_threads");
 // What the process preloads (--import), the database thread preloads too: Node runs those
@@ -40,9 +42,6 @@ const ready = (async () => {
   for (const preload of workerData.preloads) await import(preload);
   return require(workerData.pglite).PGlite;
 })();
-const toNumber = (value) => Number(value);
-const asIs = (value) => value;
-const PARSERS = { 20: toNumber, 1700: toNumber, 1082: asIs };
 let db;
 
 // Emscripten's file-system errors (ErrnoError) are not Error instances: their name and errno
@@ -67,9 +66,12 @@ parentPort.on("message", async (message) => {
   try {
     const PGlite = await ready;
     if (kind === "open") {
+      const parsers = {};
+      for (const oid of message.numberTypes) parsers[oid] = (value) => Number(value);
+      for (const oid of message.textTypes) parsers[oid] = (value) => value;
       db = await PGlite.create(message.dataDir, {
         ...(message.template ? { loadDataDir: new Blob([message.template]) } : {}),
-        parsers: PARSERS,
+        parsers,
       });
       for (const statement of message.setup) await db.exec(statement);
       parentPort.postMessage({ id });
@@ -150,6 +152,8 @@ export class PGliteWorker {
           kind: "open",
           dataDir: options.dataDir,
           template,
+          numberTypes: options.numberTypes ?? [],
+          textTypes: options.textTypes ?? [],
           setup: options.setup ?? [],
         },
         // Moved, not copied, when the bytes are a whole buffer of their own (40 MB).
@@ -162,10 +166,6 @@ export class PGliteWorker {
       throw error;
     }
     return client;
-  }
-
-  get closed(): boolean {
-    return this.stopped !== undefined || this.closing !== undefined;
   }
 
   async query<R>(sql: string, params: readonly unknown[] = []): Promise<PGliteResult<R>> {

@@ -81,3 +81,9 @@ it("a transaction rolled back in the thread leaves nothing", async () => {
     .execute();
   expect(orgs).toEqual([]);
 });
+
+it("closed without a statement run, it refuses later statements instead of answering them", async () => {
+  const other = await openDatabase({ dataDir: "memory://" });
+  await other.close();
+  await expect(sql`select 1`.execute(other.db)).rejects.toThrow(/closed/);
+});
