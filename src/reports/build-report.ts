@@ -8,7 +8,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Runtime } from "../app/runtime.ts";
 import {
-  dormantUsersPage,
+  dormantUsersReader,
   insertReportRun,
   latestSucceededRuns,
   crawlRunStatus,
@@ -161,8 +161,9 @@ async function buildOne(
   const w = reportWindow(run, config);
   // The next page of the Dormant accounts sheet is read while this one is written (the
   // database works in parallel), and the first while the summary's statistics are.
+  const reader = dormantUsersReader(db, w);
   const read = (after: string | null) => {
-    const page = dormantUsersPage(db, w, after, pageUsers);
+    const page = reader.page(after, pageUsers);
     page.catch(() => undefined); // awaited below; never an unhandled rejection if abandoned
     return page;
   };

@@ -428,28 +428,42 @@ export interface DormantUsersPage {
   next: string | null;
 }
 
-/**
- * Billable users with a dormant seat among the next `scan` users of the org after `after` (in
- * account-id order; the whole rest of the org after `after` when fewer remain), with their
- * products and groups. Each page reads a bounded range of the history's index, so every page
- * costs the same however deep into the org it is, and every user is scanned once. A page may
- * hold nobody: only `next === null` means the org is done.
- */
-export async function dormantUsersPage(
-  db: Db,
-  w: ReportWindow,
-  after: string | null,
-  scan: number,
-): Promise<DormantUsersPage> {
-  const upTo = await accountIdAfter(db, w, after, scan);
-  const users = await dormantUsersPageQuery(db, w, after, upTo).execute();
-  return { users: users.map(toDormantRow), next: upTo };
+/** Reads the dormant users of one window page by page (see `page`). */
+export interface DormantUsersReader {
+  /**
+   * Billable users with a dormant seat among the next `scan` users of the org after `after`
+   * (in account-id order; the whole rest of the org after `after` when fewer remain), with
+   * their products and groups. Each page reads a bounded range of the history's index, so
+   * every page costs the same however deep into the org it is, and every user is scanned
+   * once. A page may hold nobody: only `next === null` means the org is done.
+   */
+  page(after: string | null, scan: number): Promise<DormantUsersPage>;
 }
 
 /**
- * The users of one range with their products and groups, one row per user: the products and
- * groups come as JSON arrays from per-user lookups of the history's primary keys, so a page
- * takes one query (after the one that finds its range's end) and a few objects per user,
+ * A reader of the window's dormant users. The org's groups (names, sources, what each
+ * grants) are read once, with the first page, and every page names its users' groups by id:
+ * a group's details are the org's, not each member's, so they are not built again per member.
+ */
+export function dormantUsersReader(db: Db, w: ReportWindow): DormantUsersReader {
+  let groups: Promise<GroupCatalog> | undefined;
+  return {
+    async page(after, scan) {
+      groups ??= groupCatalog(db, w);
+      const upTo = await accountIdAfter(db, w, after, scan);
+      const [rows, catalog] = await Promise.all([
+        dormantUsersPageQuery(db, w, after, upTo).execute(),
+        groups,
+      ]);
+      return { users: rows.map((u) => toDormantRow(u, catalog)), next: upTo };
+    },
+  };
+}
+
+/**
+ * The users of one range with their products and group ids, one row per user: the products
+ * and group ids come as JSON arrays from per-user lookups of the history's primary keys, so a
+ * page takes one query (after the one that finds its range's end) and a few objects per user,
  * instead of two more queries and a row object per product and per group.
  */
 function dormantUsersPageQuery(db: Db, w: ReportWindow, after: string | null, upTo: string | null) {
@@ -468,14 +482,12 @@ function dormantUsersPageQuery(db: Db, w: ReportWindow, after: string | null, up
       "u.added_to_org",
     ])
     .select(productsOf(w).as("products"))
-    .select(groupsOf(w).as("groups"))
+    .select(groupIdsOf(w).as("groups"))
     .orderBy("u.account_id");
 }
 
 /** A product as the page query returns it: [product key, resource id, last active (ISO) or null]. */
 type ProductJson = [string, string, string | null];
-/** A group: [id, name, management source, grants as [product key, resource id, role]]. */
-type GroupJson = [string, string, string | null, [string | null, string, string][]];
 
 /** The user's products as of the window's run, in product and resource order. */
 function productsOf(w: ReportWindow) {
@@ -485,22 +497,65 @@ function productsOf(w: ReportWindow) {
           where org_id = u.org_id and account_id = u.account_id and ${validAt(w.runId)}) p)`;
 }
 
-/** The user's groups as of the window's run (by name), each with what it granted then. */
-function groupsOf(w: ReportWindow) {
-  return sql<GroupJson[]>`(select coalesce(json_agg(json_build_array(
-        g.group_id, g.name, g.management_source,
-        (select coalesce(json_agg(json_build_array(gg.product_key, gg.resource_id, gg.role)
-                  order by gg.resource_id, gg.role), '[]')
-         from (select product_key, resource_id, role from group_grant_versions
-               where org_id = u.org_id and group_id = g.group_id and ${validAt(w.runId)}) gg))
-        order by g.name, g.group_id), '[]')
-    from (select group_id from user_group_versions
-          where org_id = u.org_id and account_id = u.account_id and ${validAt(w.runId)}) m
-    cross join lateral (select group_id, name, management_source from group_versions
-          where org_id = u.org_id and group_id = m.group_id and ${validAt(w.runId)}
-          -- one version is valid at a run; the limit also keeps the planner from flattening
-          -- this lookup into a join that scans every group of the org for each user
-          limit 1) g)`;
+/** The ids of the user's groups as of the window's run (in any order: see GroupCatalog). */
+function groupIdsOf(w: ReportWindow) {
+  return sql<string[]>`(select coalesce(json_agg(group_id), '[]') from user_group_versions
+    where org_id = u.org_id and account_id = u.account_id and ${validAt(w.runId)})`;
+}
+
+type DormantUserGroup = DormantUserRow["groups"][number];
+
+/** The org's groups as of the window's run by id, each with its place in (name, id) order. */
+type GroupCatalog = Map<string, { group: DormantUserGroup; order: number }>;
+
+async function groupCatalog(db: Db, w: ReportWindow): Promise<GroupCatalog> {
+  const groups = await db
+    .selectFrom(
+      sql<{ group_id: string; name: string; management_source: string | null }>`(
+        select group_id, name, management_source from group_versions
+        where org_id = ${w.orgId} and ${validAt(w.runId)})`.as("g"),
+    )
+    .select(["g.group_id", "g.name", "g.management_source"])
+    .orderBy("g.name")
+    .orderBy("g.group_id")
+    .execute();
+  const grants = await db
+    .selectFrom(
+      sql<{ group_id: string; product_key: string | null; resource_id: string; role: string }>`(
+        select group_id, product_key, resource_id, role from group_grant_versions
+        where org_id = ${w.orgId} and ${validAt(w.runId)})`.as("gg"),
+    )
+    .select(["gg.group_id", "gg.product_key", "gg.resource_id", "gg.role"])
+    .orderBy("gg.group_id")
+    .orderBy("gg.resource_id")
+    .orderBy("gg.role")
+    .execute();
+  const catalog: GroupCatalog = new Map();
+  groups.forEach((g, order) => {
+    // One version of a group is valid at a run; should two be, the first by name is kept.
+    if (catalog.has(g.group_id)) return;
+    const group = {
+      groupId: g.group_id,
+      groupName: g.name,
+      groupManagementSource: g.management_source,
+      grants: [],
+    };
+    catalog.set(g.group_id, { group, order });
+  });
+  for (const gg of grants) {
+    catalog.get(gg.group_id)?.group.grants.push({
+      productKey: gg.product_key,
+      resourceId: gg.resource_id,
+      role: gg.role,
+    });
+  }
+  // Every member of a group on a page shares its object: frozen, so none can change another's.
+  for (const { group } of catalog.values()) {
+    group.grants.forEach((g) => Object.freeze(g));
+    Object.freeze(group.grants);
+    Object.freeze(group);
+  }
+  return catalog;
 }
 
 type PageRow = Awaited<ReturnType<ReturnType<typeof dormantUsersPageQuery>["execute"]>>[number];
@@ -509,7 +564,14 @@ type PageRow = Awaited<ReturnType<ReturnType<typeof dormantUsersPageQuery>["exec
 const parsedJson = <T>(value: T | string): T =>
   typeof value === "string" ? (JSON.parse(value) as T) : value;
 
-function toDormantRow(u: PageRow): DormantUserRow {
+function toDormantRow(u: PageRow, catalog: GroupCatalog): DormantUserRow {
+  const groups = [];
+  for (const id of parsedJson(u.groups)) {
+    const found = catalog.get(id);
+    // A membership without a version of its group at the run names no group (as before).
+    if (found !== undefined) groups.push(found);
+  }
+  groups.sort((a, b) => a.order - b.order);
   return {
     accountId: u.account_id,
     email: u.email,
@@ -527,12 +589,7 @@ function toDormantRow(u: PageRow): DormantUserRow {
       resourceId,
       lastActiveAt: lastActiveAt === null ? null : new Date(lastActiveAt),
     })),
-    groups: parsedJson(u.groups).map(([groupId, groupName, groupManagementSource, grants]) => ({
-      groupId,
-      groupName,
-      groupManagementSource,
-      grants: grants.map(([productKey, resourceId, role]) => ({ productKey, resourceId, role })),
-    })),
+    groups: groups.map((g) => g.group),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * `reclaim policy plan`: a stored, capped plan from the org's latest succeeded crawl — never
  * from stale, incomplete or failed data. It reads the same history the report reads
- * (`dormantUsersPage` as of the crawl) through the same rules, writes the plan workbook, its
+ * (`dormantUsersReader` as of the crawl) through the same rules, writes the plan workbook, its
  * CSV and the IdP change list beside the reports, and changes nothing in the org: a plan is a
  * dry run until it is approved and applied.
  */
@@ -17,7 +17,7 @@ import {
   setPlanFiles,
 } from "../../db/repositories/policy-plans.repository.ts";
 import {
-  dormantUsersPage,
+  dormantUsersReader,
   productStats,
   type ReportWindow,
   type SucceededRun,
@@ -104,8 +104,9 @@ export async function buildPlan(
       runId: run.runId,
     };
     const actions: PlannedAction[] = [];
+    const reader = dormantUsersReader(db, w);
     for (let after: string | null = null; ;) {
-      const page = await dormantUsersPage(db, w, after, PAGE_USERS);
+      const page = await reader.page(after, PAGE_USERS);
       const users = page.users;
       const ctx: RuleContext = {
         orgId: run.orgId,

@@ -162,7 +162,7 @@ function ruleText(rule: PolicyRule): string {
 
 /**
  * Selects one rule's actions from a batch of billable users with dormant seats (as
- * `dormantUsersPage` reads them with the rule's window).
+ * `dormantUsersReader` reads them with the rule's window).
  */
 export function selectForRule(users: readonly DormantUserRow[], ctx: RuleContext): RuleSelection {
   const out: RuleSelection = { actions: [], excluded: [], idp: [] };
