@@ -8,7 +8,11 @@ import * as XLSX from "xlsx";
 import type { ReclaimDatabase } from "../../../src/db/connect.ts";
 import { createAtlassianClient } from "../../../src/atlassian/client.ts";
 import { suspendUser } from "../../../src/atlassian/user-access.ts";
-import { buildReports, type BuiltReport } from "../../../src/reports/build-report.ts";
+import {
+  dormantUsersReader,
+  latestSucceededRuns,
+} from "../../../src/db/repositories/reports.repository.ts";
+import { buildReports, reportWindow, type BuiltReport } from "../../../src/reports/build-report.ts";
 import { slug } from "../../../src/reports/file-names.ts";
 import { BUCKET_FILLS } from "../../../src/reports/model.ts";
 import { idleBucket } from "../../../src/rules/index.ts";
@@ -330,6 +334,36 @@ describeEachBackend("dormant-account report", (backend) => {
     expect(seen.every((p) => p.total === total)).toBe(true);
     // The same rows in the same order, whether read in one page or in many.
     expect(await readFile(paged!.csvPath, "utf8")).toBe(csvWhole);
+  });
+
+  it("names each dormant user's groups as the org holds them, with what each grants", async () => {
+    const runtime = await reportRuntime(database, fixedClock(now));
+    const [run] = await latestSucceededRuns(database.db);
+    const reader = dormantUsersReader(database.db, reportWindow(run!, runtime.config.report));
+    const org = sim.orgs[0]!;
+    const simUsers = new Map(org.users.map((u) => [u.accountId, u]));
+    const simGroups = new Map(org.groups.map((g) => [g.id, g]));
+    let members = 0;
+    for (let after: string | null = null; ;) {
+      const page = await reader.page(after, 100);
+      for (const u of page.users) {
+        const expected = simUsers.get(u.accountId)!.groupIds.filter((id) => simGroups.has(id));
+        expect(u.groups.map((g) => g.groupId).sort()).toEqual([...expected].sort());
+        for (const g of u.groups) {
+          const simGroup = simGroups.get(g.groupId)!;
+          expect(g.groupName).toBe(simGroup.name);
+          expect(new Set(g.grants.map((x) => x.resourceId))).toEqual(
+            new Set(simGroup.roles.map((r) => r.resourceId)),
+          );
+          // One object per group, shared by its members on the page: nobody may change it.
+          expect(Object.isFrozen(g) && Object.isFrozen(g.grants)).toBe(true);
+        }
+        if (u.groups.length > 0) members++;
+      }
+      if (page.next === null) break;
+      after = page.next;
+    }
+    expect(members).toBeGreaterThan(10);
   });
 });
 
