@@ -163,7 +163,7 @@ async function buildOne(
   // database works in parallel), and the first while the summary's statistics are.
   const reader = dormantUsersReader(db, w);
   const read = (after: string | null) => {
-    const page = reader.page(after, pageUsers);
+    const page = reader.page(w, after, pageUsers);
     page.catch(() => undefined); // awaited below; never an unhandled rejection if abandoned
     return page;
   };

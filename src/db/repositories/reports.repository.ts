@@ -428,28 +428,37 @@ export interface DormantUsersPage {
   next: string | null;
 }
 
-/** Reads the dormant users of one window page by page (see `page`). */
+/** Reads the dormant users of one crawl run page by page (see `page`). */
 export interface DormantUsersReader {
   /**
-   * Billable users with a dormant seat among the next `scan` users of the org after `after`
+   * Billable users dormant under `rules` among the next `scan` users of the org after `after`
    * (in account-id order; the whole rest of the org after `after` when fewer remain), with
    * their products and groups. Each page reads a bounded range of the history's index, so
    * every page costs the same however deep into the org it is, and every user is scanned
    * once. A page may hold nobody: only `next === null` means the org is done.
    */
-  page(after: string | null, scan: number): Promise<DormantUsersPage>;
+  page(rules: ActivityWindow, after: string | null, scan: number): Promise<DormantUsersPage>;
 }
 
 /**
- * A reader of the window's dormant users. The org's groups (names, sources, what each
- * grants) are read once, with the first page, and every page names its users' groups by id:
- * a group's details are the org's, not each member's, so they are not built again per member.
+ * A reader of the dormant users of one org as of one run, under any rules (a report's, or each
+ * policy rule's). The org's groups (names, sources, what each grants) are read once, with the
+ * first page, and every page names its users' groups by id: a group's details are the org's,
+ * not each member's, so they are not built again per member, nor per rule.
  */
-export function dormantUsersReader(db: Db, w: ReportWindow): DormantUsersReader {
+export function dormantUsersReader(
+  db: Db,
+  run: Pick<ReportWindow, "orgId" | "runId">,
+): DormantUsersReader {
   let groups: Promise<GroupCatalog> | undefined;
   return {
-    async page(after, scan) {
-      groups ??= groupCatalog(db, w);
+    async page(rules, after, scan) {
+      if (groups === undefined) {
+        groups = groupCatalog(db, run);
+        // Awaited by every page; a page that fails before awaiting it leaves no unhandled rejection.
+        groups.catch(() => undefined);
+      }
+      const w: ReportWindow = { ...rules, orgId: run.orgId, runId: run.runId };
       const upTo = await accountIdAfter(db, w, after, scan);
       const [rows, catalog] = await Promise.all([
         dormantUsersPageQuery(db, w, after, upTo).execute(),
@@ -508,7 +517,10 @@ type DormantUserGroup = DormantUserRow["groups"][number];
 /** The org's groups as of the window's run by id, each with its place in (name, id) order. */
 type GroupCatalog = Map<string, { group: DormantUserGroup; order: number }>;
 
-async function groupCatalog(db: Db, w: ReportWindow): Promise<GroupCatalog> {
+async function groupCatalog(
+  db: Db,
+  w: Pick<ReportWindow, "orgId" | "runId">,
+): Promise<GroupCatalog> {
   const groups = await db
     .selectFrom(
       sql<{ group_id: string; name: string; management_source: string | null }>`(

@@ -97,6 +97,7 @@ export async function buildPlan(
   const perRule: PlannedAction[][] = [];
   const excluded: ExcludedEntry[] = [];
   const idpChanges: IdpChange[] = [];
+  const reader = dormantUsersReader(db, run);
   for (const rule of policy.rules) {
     const w: ReportWindow = {
       ...ruleWindow(run.finishedAt, rule, report),
@@ -104,9 +105,8 @@ export async function buildPlan(
       runId: run.runId,
     };
     const actions: PlannedAction[] = [];
-    const reader = dormantUsersReader(db, w);
     for (let after: string | null = null; ;) {
-      const page = await reader.page(after, PAGE_USERS);
+      const page = await reader.page(w, after, PAGE_USERS);
       const users = page.users;
       const ctx: RuleContext = {
         orgId: run.orgId,

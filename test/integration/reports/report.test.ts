@@ -339,13 +339,14 @@ describeEachBackend("dormant-account report", (backend) => {
   it("names each dormant user's groups as the org holds them, with what each grants", async () => {
     const runtime = await reportRuntime(database, fixedClock(now));
     const [run] = await latestSucceededRuns(database.db);
-    const reader = dormantUsersReader(database.db, reportWindow(run!, runtime.config.report));
+    const w = reportWindow(run!, runtime.config.report);
+    const reader = dormantUsersReader(database.db, w);
     const org = sim.orgs[0]!;
     const simUsers = new Map(org.users.map((u) => [u.accountId, u]));
     const simGroups = new Map(org.groups.map((g) => [g.id, g]));
     let members = 0;
     for (let after: string | null = null; ;) {
-      const page = await reader.page(after, 100);
+      const page = await reader.page(w, after, 100);
       for (const u of page.users) {
         const expected = simUsers.get(u.accountId)!.groupIds.filter((id) => simGroups.has(id));
         expect(u.groups.map((g) => g.groupId).sort()).toEqual([...expected].sort());
