@@ -32,6 +32,8 @@ export interface PGliteWorkerOptions {
   textTypes?: readonly number[];
   /** Statements run once, before any other (session settings). */
   setup?: readonly string[];
+  /** Server settings fixed at start (postgres -c name=value), such as shared_buffers. */
+  serverSettings?: Readonly<Record<string, string>>;
 }
 
 const WORKER_SOURCE = String.raw`
@@ -69,7 +71,9 @@ parentPort.on("message", async (message) => {
       const parsers = {};
       for (const oid of message.numberTypes) parsers[oid] = (value) => Number(value);
       for (const oid of message.textTypes) parsers[oid] = (value) => value;
+      const settings = Object.entries(message.serverSettings).flatMap(([k, v]) => ["-c", k + "=" + v]);
       db = await PGlite.create(message.dataDir, {
+        ...(settings.length > 0 ? { startParams: [...PGlite.defaultStartParams, ...settings] } : {}),
         ...(message.template ? { loadDataDir: new Blob([message.template]) } : {}),
         parsers,
       });
@@ -155,6 +159,7 @@ export class PGliteWorker {
           numberTypes: options.numberTypes ?? [],
           textTypes: options.textTypes ?? [],
           setup: options.setup ?? [],
+          serverSettings: options.serverSettings ?? {},
         },
         // Moved, not copied, when the bytes are a whole buffer of their own (40 MB).
         template && template.byteOffset === 0 && template.byteLength === template.buffer.byteLength

@@ -87,3 +87,14 @@ it("closed without a statement run, it refuses later statements instead of answe
   await other.close();
   await expect(sql`select 1`.execute(other.db)).rejects.toThrow(/closed/);
 });
+
+it("starts the server with the settings it is given, beside PGlite's own", async () => {
+  const shown = async (name: string) =>
+    (await sql<Record<string, string>>`${sql.raw(`show ${name}`)}`.execute(database.db)).rows[0]![
+      name
+    ];
+  // Ours (connect.ts): small shared buffers, as the database's memory is this process's.
+  expect(await shown("shared_buffers")).toBe("16MB");
+  // PGlite's defaults are kept: no parallel workers in WebAssembly.
+  expect(await shown("max_parallel_workers_per_gather")).toBe("0");
+});
