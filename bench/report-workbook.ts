@@ -12,7 +12,8 @@
  *   exceljs, without the database's reads;
  * - ceiling: exceljs's streaming WorkbookWriter alone (same options) writing the same generated
  *   rows' cells (no styles, no CSV, no second workbook), yielding to the event loop every 5,000
- *   rows as Reclaim does between batches;
+ *   rows as Reclaim does between batches; with --repeat, its fastest rows/s and its smallest
+ *   peak RSS (its runs swing between two speeds; the others report medians);
  * - chart step: adding the chart to the ceiling's workbook (`addImageToXlsx`), against copying
  *   the same file (`copyFile`): the floor for a step that must rewrite the zip.
  * Goals (issue 11): rows/s ≥ 0.6 × ceiling, peak RSS ≤ 1.3 × ceiling, flat with org size.
@@ -434,7 +435,7 @@ if (positionals[0] === "seed") {
   const endToEnd = !values["writers-only"];
   const postgres = Boolean(process.env.DATABASE_URL);
   console.log(
-    `end to end on ${endToEnd ? (postgres ? "Postgres (DATABASE_URL)" : "embedded PGlite (a data directory)") : "(skipped)"}; ${repeat} run(s) each, interleaved; medians. rows/s by wall time, and per CPU second in brackets`,
+    `end to end on ${endToEnd ? (postgres ? "Postgres (DATABASE_URL)" : "embedded PGlite (a data directory)") : "(skipped)"}; ${repeat} run(s) each, interleaved; medians (the ceiling: its best run). rows/s by wall time, and per CPU second in brackets`,
   );
   const lines: string[] = [];
   let first: { e2e?: number; writer: number } | undefined;
@@ -469,7 +470,14 @@ if (positionals[0] === "seed") {
       ceiling.push(child<CeilingResult>(["ceiling", String(rows)]));
       console.error(`${users} users, run ${r + 1}/${repeat} done`);
     }
-    const c = { rate: rate(ceiling), cpu: cpuRate(ceiling), rss: rss(ceiling) };
+    // The ceiling is exceljs at its best: its runs here fall in two groups (~10.5k rows/s at
+    // ~240 MB, ~7k at ~335 MB, same rows, same machine), and a median of three picks whichever
+    // group holds two. Its fastest and its smallest run are the ceiling's measure.
+    const c = {
+      rate: Math.max(...ceiling.map((x) => x.rows / x.seconds)),
+      cpu: Math.max(...ceiling.map((x) => x.rows / x.cpuSeconds)),
+      rss: Math.min(...ceiling.map((x) => x.peakRss)),
+    };
     const w = { rate: rate(writer), cpu: cpuRate(writer), rss: rss(writer) };
     const e = endToEnd ? { rate: rate(reclaim), cpu: cpuRate(reclaim), rss: rss(reclaim) } : null;
     first ??= { writer: w.rss, ...(e ? { e2e: e.rss } : {}) };
