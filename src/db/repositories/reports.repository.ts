@@ -521,27 +521,29 @@ async function groupCatalog(
   db: Db,
   w: Pick<ReportWindow, "orgId" | "runId">,
 ): Promise<GroupCatalog> {
-  const groups = await db
-    .selectFrom(
-      sql<{ group_id: string; name: string; management_source: string | null }>`(
+  const [groups, grants] = await Promise.all([
+    db
+      .selectFrom(
+        sql<{ group_id: string; name: string; management_source: string | null }>`(
         select group_id, name, management_source from group_versions
         where org_id = ${w.orgId} and ${validAt(w.runId)})`.as("g"),
-    )
-    .select(["g.group_id", "g.name", "g.management_source"])
-    .orderBy("g.name")
-    .orderBy("g.group_id")
-    .execute();
-  const grants = await db
-    .selectFrom(
-      sql<{ group_id: string; product_key: string | null; resource_id: string; role: string }>`(
+      )
+      .select(["g.group_id", "g.name", "g.management_source"])
+      .orderBy("g.name")
+      .orderBy("g.group_id")
+      .execute(),
+    db
+      .selectFrom(
+        sql<{ group_id: string; product_key: string | null; resource_id: string; role: string }>`(
         select group_id, product_key, resource_id, role from group_grant_versions
         where org_id = ${w.orgId} and ${validAt(w.runId)})`.as("gg"),
-    )
-    .select(["gg.group_id", "gg.product_key", "gg.resource_id", "gg.role"])
-    .orderBy("gg.group_id")
-    .orderBy("gg.resource_id")
-    .orderBy("gg.role")
-    .execute();
+      )
+      .select(["gg.group_id", "gg.product_key", "gg.resource_id", "gg.role"])
+      .orderBy("gg.group_id")
+      .orderBy("gg.resource_id")
+      .orderBy("gg.role")
+      .execute(),
+  ]);
   const catalog: GroupCatalog = new Map();
   groups.forEach((g, order) => {
     // One version of a group is valid at a run; should two be, the first by name is kept.
