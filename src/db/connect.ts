@@ -164,10 +164,11 @@ async function openPglite(dataDir: string): Promise<ReclaimDatabase> {
 
 /**
  * The embedded server's start-up settings. Its shared buffers live in the WebAssembly memory
- * of this process, and its files are local (the OS caches them anyway): with Postgres's 128 MB
- * default a report of 100k users peaked at 485 MB RSS, with 16 MB at 364 MB, in the same time
- * (6.7-7.3 s); finalise of a first 20k-user crawl into a data directory took the same
- * 3.3-3.8 s either way, and `npm start` peaked at 525-537 MB instead of 626-645 MB.
+ * of this process, and its files are local (the OS caches them anyway). With Postgres's 128 MB
+ * default, reading a 100k-user report's statistics and pages peaked at 485 MB RSS, with 16 MB
+ * at 364 MB, in the same 6.7-7.3 s; the whole report (workbooks included) 582-595 MB against
+ * 461-466 MB. Finalise of a first 20k-user crawl into a data directory took 3.3-3.8 s either
+ * way, and `npm start` peaked at 525-537 MB instead of 626-645 MB (BENCHMARKS.md).
  */
 const PGLITE_SERVER_SETTINGS = { shared_buffers: "16MB" } as const;
 
