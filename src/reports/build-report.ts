@@ -14,11 +14,13 @@ import {
   crawlRunStatus,
   knownOrgs,
   orgTotals,
+  productCatalog,
   productStats,
   reserveReportId,
   succeededRun,
   succeededRunsUpTo,
   type DormantUsersPage,
+  type OrgTotals,
   type ReportWindow,
   type SucceededRun,
 } from "../db/repositories/reports.repository.ts";
@@ -26,7 +28,8 @@ import type { ReportConfig } from "../config/sections/report.ts";
 import { activityWindow } from "../rules/index.ts";
 import { etaTracker } from "../shared/eta.ts";
 import { asStorageError, tempPathFor, type StorageContext } from "../shared/storage.ts";
-import { buildSummary, isoWeek } from "./build-summary.ts";
+import { buildSummary, isoWeek, productName, summaryHeading } from "./build-summary.ts";
+import { productId, productLabels } from "./product-labels.ts";
 import { orgSlugs, reportBaseName } from "./file-names.ts";
 import { addRealizedSavings } from "./realized.ts";
 import { buildDormantRow, type DormantRow, type ProductColumn } from "./rows.ts";
@@ -146,6 +149,36 @@ export async function buildReports(
   return built;
 }
 
+/**
+ * The report's figures: the product statistics and totals of the run, the trend of every
+ * succeeded run up to it, and the savings realized by past policy actions.
+ */
+async function summarize(
+  runtime: Runtime,
+  run: SucceededRun,
+  w: ReportWindow,
+  generatedAt: Date,
+  orgTotalsRead: Promise<OrgTotals>,
+): Promise<ReportSummary> {
+  const db = runtime.database.db;
+  const config = runtime.config.report;
+  const [products, totals, pastRuns] = await Promise.all([
+    productStats(db, w),
+    orgTotalsRead,
+    succeededRunsUpTo(db, run.orgId, run.runId),
+  ]);
+  const trend = [];
+  for (const past of pastRuns) {
+    const stats =
+      past.runId === run.runId ? products : await productStats(db, reportWindow(past, config));
+    trend.push({ run: past, products: stats });
+  }
+  const dormantUsers = totals.dormantUsers;
+  const summary = buildSummary({ run, generatedAt, config, totals, products, dormantUsers, trend });
+  await addRealizedSavings(db, summary, config, generatedAt);
+  return summary;
+}
+
 async function buildOne(
   runtime: Runtime,
   run: SucceededRun,
@@ -159,8 +192,9 @@ async function buildOne(
   const config = runtime.config.report;
   const generatedAt = runtime.clock.now();
   const w = reportWindow(run, config);
-  // The next page of the Dormant accounts sheet is read while this one is written (the
-  // database works in parallel), and the first while the summary's statistics are.
+  // The Dormant accounts sheet is written while the summary's statistics are read (on
+  // Postgres, on connections of their own), and the next page of it is read while this one
+  // is written.
   const reader = dormantUsersReader(db, w);
   const read = (after: string | null) => {
     const page = reader.page(w, after, pageUsers);
@@ -168,24 +202,15 @@ async function buildOne(
     return page;
   };
   const firstPage = read(null);
-  const [products, totals, pastRuns] = await Promise.all([
-    productStats(db, w),
-    orgTotals(db, w),
-    succeededRunsUpTo(db, run.orgId, run.runId),
-  ]);
-  const dormantUsers = totals.dormantUsers;
-  const trend = [];
-  for (const past of pastRuns) {
-    const stats =
-      past.runId === run.runId ? products : await productStats(db, reportWindow(past, config));
-    trend.push({ run: past, products: stats });
-  }
-  const summary = buildSummary({ run, generatedAt, config, totals, products, dormantUsers, trend });
-  await addRealizedSavings(db, summary, config, generatedAt);
-  const columns: ProductColumn[] = summary.products.map((p) => ({
+  const totals = orgTotals(db, w);
+  const summary = summarize(runtime, run, w, generatedAt, totals);
+  summary.catch(() => undefined); // awaited by the workbook, and below
+  const catalog = await productCatalog(db, w);
+  const labels = productLabels(catalog);
+  const columns: ProductColumn[] = catalog.map((p) => ({
     productKey: p.productKey,
     resourceId: p.resourceId,
-    header: p.label,
+    header: labels.get(productId(p)) ?? productName(p),
   }));
   const orgSlug = slugs.get(run.orgId) ?? orgSlugs([run]).get(run.orgId)!;
   const base = fromHistory
@@ -202,6 +227,10 @@ async function buildOne(
     [workbookPath, csvPath, financePath].map((f) => [f, tempPathFor(f, "partial")]),
   );
   const partial = (file: string) => partials.get(file)!;
+  // Progress counts against the dormant users the totals count, once they are known.
+  let total: number | undefined;
+  totals.then((t) => (total = t.dormantUsers)).catch(() => undefined);
+  let done: ReportSummary;
   try {
     // The policy's exclusion lists protect in the report too: its suggested action and the
     // policy plan never disagree about who is left alone.
@@ -213,36 +242,45 @@ async function buildOne(
     };
     const eta = etaTracker();
     async function* batches(): AsyncIterable<DormantRow[]> {
-      let done = 0;
+      let written = 0;
       for (let next: ReturnType<typeof read> | null = firstPage; next !== null;) {
         const page: DormantUsersPage = await next;
         next = page.next === null ? null : read(page.next);
         if (page.users.length === 0) continue;
         yield page.users.map((u) => buildDormantRow(u, ctx));
-        done += page.users.length;
-        const etaSeconds = eta.eta(done, dormantUsers);
+        written += page.users.length;
+        if (total === undefined) continue;
+        const etaSeconds = eta.eta(written, total);
         options.onProgress?.({
           orgId: run.orgId,
           orgName: run.orgName,
           phase: "report",
-          done,
-          total: dormantUsers,
+          done: written,
+          total,
           ...(etaSeconds !== undefined ? { etaSeconds } : {}),
         });
       }
     }
     const result = await writeWorkbook({
       workbookPath: partial(workbookPath),
+      heading: summaryHeading(run, generatedAt, config),
       summary,
       config,
       reportId,
       dormant: { csvPath: partial(csvPath), columns, rows: batches },
     });
+    done = await summary;
     // The finance copy: the same numbers without the sheet that names people.
-    await writeWorkbook({ workbookPath: partial(financePath), summary, config, reportId });
-    if (result.dormantRows !== dormantUsers) {
+    await writeWorkbook({ workbookPath: partial(financePath), summary: done, config, reportId });
+    if (result.dormantRows !== done.totals.dormantUsers) {
       runtime.log.warn(
-        `report for ${run.orgId}: ${result.dormantRows} dormant rows written, ${dormantUsers} counted`,
+        `report for ${run.orgId}: ${result.dormantRows} dormant rows written, ${done.totals.dormantUsers} counted`,
+      );
+    }
+    const headers = done.products.map((p) => p.label).join(", ");
+    if (headers !== columns.map((c) => c.header).join(", ")) {
+      runtime.log.warn(
+        `report for ${run.orgId}: the Dormant accounts sheet has columns for ${columns.map((c) => c.header).join(", ")}, the summary counts ${headers}`,
       );
     }
     for (const file of [csvPath, financePath, workbookPath]) await rename(partial(file), file);
@@ -262,7 +300,7 @@ async function buildOne(
       workbookPath,
       financeWorkbookPath: financePath,
       csvPath,
-      summary: summary as unknown as Record<string, unknown>,
+      summary: done as unknown as Record<string, unknown>,
     });
   }
   return {
@@ -271,6 +309,6 @@ async function buildOne(
     workbookPath,
     financeWorkbookPath: financePath,
     csvPath,
-    summary,
+    summary: done,
   };
 }

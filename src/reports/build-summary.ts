@@ -45,6 +45,17 @@ export interface SummaryInput {
 
 const cents = (n: number) => Math.round(n * 100) / 100;
 
+/** What a report names before its figures are known: the org, the data's date, the currency. */
+export function summaryHeading(run: SucceededRun, generatedAt: Date, config: ReportConfig) {
+  return {
+    orgId: run.orgId,
+    orgName: run.orgName,
+    dataAsOf: run.finishedAt.toISOString(),
+    generatedAt: generatedAt.toISOString(),
+    currency: config.currency,
+  } satisfies Partial<ReportSummary>;
+}
+
 export function buildSummary(input: SummaryInput): ReportSummary {
   const { config } = input;
   const d = config.dormantAfterDays;
@@ -84,12 +95,8 @@ export function buildSummary(input: SummaryInput): ReportSummary {
   }
   const keysInOrg = new Set(input.products.map((p) => p.productKey));
   return {
-    orgId: input.run.orgId,
-    orgName: input.run.orgName,
+    ...summaryHeading(input.run, input.generatedAt, config),
     crawlRunId: input.run.runId,
-    dataAsOf: input.run.finishedAt.toISOString(),
-    generatedAt: input.generatedAt.toISOString(),
-    currency: config.currency,
     billing: config.billing,
     dormantAfterDays: d,
     newUserGraceDays: config.newUserGraceDays,

@@ -47,12 +47,30 @@ export interface RowContext {
   exclude?: Exclusions;
 }
 
+/** Column ids and labels by product id, worked out once per column list (not per row). */
+const columnIndex = new WeakMap<
+  readonly ProductColumn[],
+  { ids: string[]; labels: Map<string, string> }
+>();
+
+function indexOf(columns: readonly ProductColumn[]) {
+  let index = columnIndex.get(columns);
+  if (index === undefined) {
+    index = {
+      ids: columns.map(productId),
+      labels: new Map(columns.map((col) => [productId(col), col.header])),
+    };
+    columnIndex.set(columns, index);
+  }
+  return index;
+}
+
 export function buildDormantRow(user: DormantUserRow, ctx: RowContext): DormantRow {
   const c = classifyUser(user, ctx.window, ctx.exclude);
   const byProduct = new Map(c.seats.map((s) => [productId(s), s]));
-  const labels = new Map(ctx.columns.map((col) => [productId(col), col.header]));
-  const lastActive = ctx.columns.map((col) => {
-    const s = byProduct.get(productId(col));
+  const { ids, labels } = indexOf(ctx.columns);
+  const lastActive = ids.map((id) => {
+    const s = byProduct.get(id);
     if (s === undefined) return null;
     return s.lastActiveAt ?? "never";
   });

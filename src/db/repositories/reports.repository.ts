@@ -208,15 +208,8 @@ export async function productStats(db: Db, w: ReportWindow): Promise<ProductStat
       by_threshold: s.byThreshold,
     }));
   }
-  const products = await db
-    .selectFrom("products")
-    .select(["product_key", "resource_id", "name", "site_url"])
-    .where("org_id", "=", w.orgId)
-    .where((eb) =>
-      eb.or([eb("first_seen_run_id", "is", null), eb("first_seen_run_id", "<=", w.runId)]),
-    )
-    .execute();
-  const info = new Map(products.map((p) => [`${p.product_key}\u0000${p.resource_id}`, p]));
+  const products = await productCatalog(db, w);
+  const info = new Map(products.map((p) => [`${p.productKey}\u0000${p.resourceId}`, p]));
   const zero = Object.fromEntries(
     w.windows.map((x) => [String(x.days), { active: 0, grace: 0, dormant: 0 }]),
   );
@@ -228,7 +221,7 @@ export async function productStats(db: Db, w: ReportWindow): Promise<ProductStat
       productKey: s.product_key,
       resourceId: s.resource_id,
       name: p?.name ?? null,
-      siteUrl: p?.site_url ?? null,
+      siteUrl: p?.siteUrl ?? null,
       seats: Number(s.seats),
       neverActive: Number(s.never_active),
       byThreshold: storedCounts.parse(s.by_threshold),
@@ -238,18 +231,49 @@ export async function productStats(db: Db, w: ReportWindow): Promise<ProductStat
   for (const [id, p] of info) {
     if (rows.has(id)) continue;
     rows.set(id, {
-      productKey: p.product_key,
-      resourceId: p.resource_id,
-      name: p.name,
-      siteUrl: p.site_url,
+      ...p,
       seats: 0,
       neverActive: 0,
       byThreshold: structuredClone(zero),
     });
   }
-  return [...rows.values()].sort(
-    (a, b) => a.productKey.localeCompare(b.productKey) || a.resourceId.localeCompare(b.resourceId),
-  );
+  return [...rows.values()].sort(byProduct);
+}
+
+/** A product instance of the org as the report names it. */
+export interface CatalogProduct {
+  productKey: string;
+  resourceId: string;
+  name: string | null;
+  siteUrl: string | null;
+}
+
+const byProduct = (a: CatalogProduct, b: CatalogProduct) =>
+  a.productKey.localeCompare(b.productKey) || a.resourceId.localeCompare(b.resourceId);
+
+/**
+ * The product instances the org had at the window's run, in the order every sheet lists them:
+ * the rows of productStats (a product is recorded in the same transaction as the first
+ * activity read of it, so no seat of the run is of a product missing here), known before the
+ * statistics are, so the Dormant accounts sheet can start with its columns.
+ */
+export async function productCatalog(db: Db, w: ReportWindow): Promise<CatalogProduct[]> {
+  const rows = await db
+    .selectFrom("products")
+    .select(["product_key", "resource_id", "name", "site_url"])
+    .where("org_id", "=", w.orgId)
+    .where((eb) =>
+      eb.or([eb("first_seen_run_id", "is", null), eb("first_seen_run_id", "<=", w.runId)]),
+    )
+    .execute();
+  return rows
+    .map((p) => ({
+      productKey: p.product_key,
+      resourceId: p.resource_id,
+      name: p.name,
+      siteUrl: p.site_url,
+    }))
+    .sort(byProduct);
 }
 
 /** Per product: billable seats and, at every threshold, active / grace / dormant counts. */

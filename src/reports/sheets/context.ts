@@ -9,9 +9,9 @@ export type Writer = ExcelJS.stream.xlsx.WorkbookWriter;
 export type Worksheet = ExcelJS.Worksheet;
 type Style = SheetStyles[keyof Omit<SheetStyles, "bucket">];
 
-export interface SheetContext {
+/** What every sheet writer shares; the Dormant accounts sheet needs no more than this. */
+export interface SheetBase {
   wb: Writer;
-  summary: ReportSummary;
   config: ReportConfig;
   styles: SheetStyles;
   /** The org's IANA time zone: every date and time cell is its wall-clock time there. */
@@ -19,6 +19,11 @@ export interface SheetContext {
   /** Printed at the top of every page. */
   heading: string;
   reportId: number | null | undefined;
+}
+
+/** The sheets of figures also read the report's summary. */
+export interface SheetContext extends SheetBase {
+  summary: ReportSummary;
 }
 
 /**

@@ -14,7 +14,7 @@ import { columnPx, fitLegibly, layoutHeader, textWidth, type ColumnPlan } from "
 import { DORMANT_FIXED_HEADERS, dormantCells, dormantHeaders } from "../rows.ts";
 import type { DormantRow, ProductColumn } from "../rows.ts";
 import { styleCell, type SheetStyles } from "../styles.ts";
-import { addRow, colLetter, type SheetContext } from "./context.ts";
+import { addRow, colLetter, type SheetBase } from "./context.ts";
 
 export interface DormantInput {
   csvPath: string;
@@ -42,13 +42,12 @@ function valueWidth(v: Value, dateWidth: number): number {
   return textWidth(String(v));
 }
 
-/** One row per dormant user; returns how many were written. */
 /**
  * The Dormant accounts sheet and its CSV twin. `checkWorkbook` throws once the workbook's own
  * file can no longer be written, so the database is not read on for nothing.
  */
 export async function writeDormantSheet(
-  ctx: SheetContext,
+  ctx: SheetBase,
   input: DormantInput,
   checkWorkbook: () => void = () => undefined,
 ): Promise<number> {

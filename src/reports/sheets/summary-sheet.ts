@@ -5,10 +5,12 @@
  */
 import { countText, dateTimeText } from "../formats.ts";
 import { columnPx, layoutHeader, PRINTABLE, scaledToWidth, textWidth } from "../sheet-layout.ts";
-import { addNote, addRow, siteText, type SheetContext } from "./context.ts";
+import { addNote, addRow, siteText, type SheetContext, type Worksheet } from "./context.ts";
 import { pricesNote, unmatchedKeysNote } from "./notes.ts";
 
 export interface ChartPlacement {
+  /** The Summary sheet (the chart's part is xl/worksheets/sheet<id>.xml). */
+  sheet: Worksheet;
   /** 0-based row of the chart's top-left corner (column A). */
   row: number;
   widthPx: number;
@@ -125,6 +127,7 @@ export function writeSummarySheet(
   const fit = Math.min(1, PRINTABLE.landscape.heightPx / scale / (chart.heightPx + 8));
   ws.commit();
   return {
+    sheet: ws,
     // 0-based: the row after the break.
     row: lastRow,
     widthPx: Math.floor(chart.widthPx * fit),

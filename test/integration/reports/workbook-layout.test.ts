@@ -15,6 +15,7 @@ import * as XLSX from "xlsx";
 import { loadConfig } from "../../../src/config/config.ts";
 import type { DormantRow } from "../../../src/reports/rows.ts";
 import { writeWorkbook } from "../../../src/reports/workbook.ts";
+import { sheetXml as sheetXmlOf } from "../../helpers/xlsx-parts.ts";
 import { DATA_AS_OF, fixtureRows, fixtureSummary } from "./fixtures.ts";
 
 const LINE_PT = 15;
@@ -106,7 +107,7 @@ function rowOf(ws: XLSX.WorkSheet, text: string): number {
 }
 
 async function sheetXml(w: Written, name: string): Promise<string> {
-  return w.zip.file(`xl/worksheets/sheet${SHEETS.indexOf(name) + 1}.xml`)!.async("string");
+  return sheetXmlOf(w.zip, name);
 }
 
 function expectHeadersFit(w: Written, sheet: string, r = 0): void {
