@@ -4,8 +4,9 @@
  * produced, so memory stays flat however many dormant users the org has. The Dormant accounts
  * sheet is written first, while the summary's statistics are still being read, and the Summary
  * is then moved to the first tab; the CSV twin of the Dormant accounts sheet is written in the
- * same pass. The chart is added to the Summary sheet afterwards (see zip-image.ts). Without `dormant` input the same workbook is written without
- * the per-person sheet: the finance copy, which names nobody.
+ * same pass. The chart is added to the Summary sheet afterwards (see zip-image.ts). Without
+ * `dormant` input the same workbook is written without the per-person sheet: the finance
+ * copy, which names nobody.
  */
 import ExcelJS from "exceljs";
 import { openGuarded } from "../shared/storage.ts";

@@ -49,18 +49,19 @@ const ZIP_OPTIONS = { useWebWorkers: false, dataDescriptor: false } as const;
 const name = (fileName: string) => fileName.replace(/^\/+/, "");
 
 /**
- * Adds `png` as a picture on worksheet `sheetIndex` (1-based, i.e. xl/worksheets/sheetN.xml),
+ * Adds `png` as a picture on the worksheet whose part is xl/worksheets/sheet`partNumber`.xml
+ * (exceljs numbers parts by sheet id, which is not always the tab's position),
  * replacing `file` only once the new one is complete. Throws when the file is not a workbook
  * with that sheet or cannot be read or written; the temporary file is removed then.
  */
 export async function addImageToXlsx(
   file: string,
-  sheetIndex: number,
+  partNumber: number,
   png: Buffer,
   anchor: ImageAnchor,
 ): Promise<void> {
-  const sheetPath = `xl/worksheets/sheet${sheetIndex}.xml`;
-  const relsPath = `xl/worksheets/_rels/sheet${sheetIndex}.xml.rels`;
+  const sheetPath = `xl/worksheets/sheet${partNumber}.xml`;
+  const relsPath = `xl/worksheets/_rels/sheet${partNumber}.xml.rels`;
   const typesPath = "[Content_Types].xml";
   const tmp = tempPathFor(file); // unique: two processes never share one
   const source = await openAsBlob(file);
